@@ -1,0 +1,110 @@
+# cascade: build, test and demo entry points.
+#   make            build every program into build/bin
+#   make test       install missing packages, build from scratch, run every test
+#   make demo       run the two headline scenarios and compare them
+#   make bench      speed and memory figures
+#   make san        the test suite under ASan/UBSan (build-san/)
+#   make valgrind   the unit tests and a short chain run under valgrind
+# Variables: CC (gcc or clang), BUILD (output folder), SAN=1 (sanitizers).
+
+CC      ?= cc
+BUILD   ?= build
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+PKGS    := libevent libcurl libcjson
+CPPFLAGS += -D_GNU_SOURCE -DCASCADE_VERSION='"$(VERSION)"' -Ilib
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
+           -fno-omit-frame-pointer $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -levent_extra -lm
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+PROGS      := gateway svc_a svc_b dbsim loadgen report
+LIB_SRC    := $(sort $(wildcard lib/*.c))
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_A      := $(BUILD)/libcascade.a
+# Program modules other than main.c are linked into the tests too.
+MOD_SRC    := $(sort $(foreach p,$(PROGS),$(filter-out $(p)/main.c,$(wildcard $(p)/*.c))))
+MOD_OBJ    := $(MOD_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
+INTEG_SRC  := $(sort $(wildcard tests/integration/*.c))
+BINS       := $(PROGS:%=$(BUILD)/bin/%)
+
+Q := @
+ifeq ($(V),1)
+Q :=
+endif
+
+.PHONY: all clean deps test unit integration demo bench san valgrind clang format
+all: $(BINS) $(BUILD)/bin/unit-tests $(BUILD)/bin/integration-tests
+
+$(BUILD)/%.o: %.c $(wildcard lib/*.h) Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -I$(dir $<) -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# Each program: its folder's objects + the shared library.
+define prog_rule
+$(BUILD)/bin/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)/*.c)) $(LIB_A)
+	@mkdir -p $$(dir $$@)
+	@echo "  LD      $$@"
+	$(Q)$(CC) $(LDFLAGS) -o $$@ $$^ $(LDLIBS)
+endef
+$(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
+
+$(BUILD)/bin/unit-tests: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(MOD_OBJ) $(LIB_A)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs criterion)
+
+$(BUILD)/bin/integration-tests: $(INTEG_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs criterion)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+# The README's test command: missing packages, a build from scratch, every test.
+test: deps
+	$(Q)rm -rf $(BUILD)
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory unit integration
+
+unit: $(BUILD)/bin/unit-tests
+	$(Q)$(BUILD)/bin/unit-tests -j2
+
+integration: $(BINS) $(BUILD)/bin/integration-tests
+	$(Q)CASCADE_BIN=$(abspath $(BUILD)/bin) $(BUILD)/bin/integration-tests -j1
+	$(Q)for t in tests/integration/*.sh; do [ -e "$$t" ] || continue; \
+	  echo "  TEST    $$t"; CASCADE_BIN=$(abspath $(BUILD)/bin) bash "$$t" || exit 1; done
+
+demo: deps all
+	$(Q)scripts/demo.sh
+
+bench: all
+	$(Q)scripts/bench.sh
+
+san:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-san SAN=1 all unit integration
+
+valgrind: all
+	$(Q)scripts/valgrind.sh
+
+clang:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-clang CC=clang all
+
+format:
+	$(Q)clang-format -i lib/*.[ch] */*.c
+
+clean:
+	rm -rf build build-san build-clang

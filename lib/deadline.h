@@ -1,0 +1,37 @@
+/* deadline: the deadline header on the wire and budget arithmetic.
+ *
+ * Wire format: gRPC's grpc-timeout, `TimeoutValue TimeoutUnit`: 1 to 8 ASCII
+ * digits then one unit of H (hours), M (minutes), S, m (ms), u (µs), n (ns).
+ * It is relative: the receiver's deadline is its arrival time + the value.
+ * The value carries *scenario* time (see clock.h), so every process of a run
+ * agrees on it whatever the time scale. */
+#ifndef CASCADE_DEADLINE_H
+#define CASCADE_DEADLINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DEADLINE_DEFAULT_HEADER "grpc-timeout"
+#define DEADLINE_WIRE_MAX 10 /* 8 digits + unit + NUL */
+
+/* Parse a header value.  0 and *out_ns, or -1 and a reason in err
+ * ("empty value", "more than 8 digits", "unknown unit 'x'", "no unit",
+ * "not a digit"...).  Leading/trailing spaces are not allowed (evhttp
+ * already strips the header's optional whitespace). */
+int deadline_parse(const char *value, int64_t *out_ns, char *err, size_t errlen);
+
+/* Format a budget: the finest unit whose value fits in 8 digits, rounded
+ * *down* so the receiver never gets more time than the sender had.
+ * budget_ns <= 0 formats as "0n".  Budgets beyond 99999999 hours saturate. */
+void deadline_format(int64_t budget_ns, char out[DEADLINE_WIRE_MAX]);
+
+/* Budget arithmetic, all in scenario ms.  deadline_ms < 0 means "none". */
+/* Earliest of an own timeout and a received budget, both relative to
+ * arrival; either may be <= 0 for "none" (own) / < 0 for "none" (received).
+ * Returns the absolute deadline in scenario ms, or -1 for none. */
+double deadline_effective_ms(double arrival_ms, double own_timeout_ms, double received_budget_ms);
+/* What to send downstream at now: the remaining budget minus margin,
+ * clamped at 0; -1 when there is no deadline. */
+double deadline_send_budget_ms(double deadline_ms, double now_ms, double margin_ms);
+
+#endif

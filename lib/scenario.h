@@ -1,0 +1,116 @@
+/* scenario: one JSON file describes a whole run; this module loads it on top
+ * of the built-in defaults (the incident's), applies --set overrides, checks
+ * every key, and hands out plain structs.  All durations in the structs are
+ * scenario milliseconds; rates are per scenario second.  Every key, unit and
+ * default is documented in scenarios/README.md.
+ *
+ * Errors name the place and the key:
+ *   "scenarios/x.json:12:5: tiers.svc_a.retries: expected an integer >= 0"
+ *   "scenarios/x.json:7:3: tiers.svc_a.retires: unknown key (did you mean 'retries'?)"
+ *   "--set tiers.svc_b.timeout=5: tiers.svc_b.timeout: expected a duration string like \"250ms\""
+ * Positions point at the key of the offending member (1-based line and
+ * column); syntax errors point where parsing stopped. */
+#ifndef CASCADE_SCENARIO_H
+#define CASCADE_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "retry.h"
+
+enum tier_id { TIER_GATEWAY, TIER_SVC_A, TIER_SVC_B, TIER_DBSIM, TIER_COUNT };
+#define TIER_FORWARDERS 3 /* gateway, svc_a, svc_b */
+const char *tier_name(enum tier_id t); /* "gateway", "svc_a", "svc_b", "dbsim" */
+int tier_from_name(const char *s);     /* -1 when unknown */
+
+/* A forwarding tier (tiers.gateway / tiers.svc_a / tiers.svc_b). */
+struct tier_cfg {
+	double timeout_ms;       /* "timeout": own budget per inbound request from arrival; 0 = none */
+	bool propagate_deadline; /* honour the received deadline header and send one */
+	bool propagate_cancel;   /* abort downstream work when the caller is gone or the deadline passed */
+	int max_inflight;        /* 0 = unlimited; above it: 503 shed */
+	struct retry_policy retry; /* "retries", "attempt_timeout", "retry_on", "backoff" */
+};
+
+enum dist_kind { DIST_FIXED, DIST_UNIFORM, DIST_EXPONENTIAL, DIST_LOGNORMAL };
+struct dist {
+	enum dist_kind kind;
+	double a_ms; /* fixed: value; uniform: min; exponential: mean; lognormal: median */
+	double b_ms; /* uniform: max; lognormal: p99; else 0 */
+};
+
+struct db_cfg {
+	int workers;                 /* concurrent queries, >= 1 */
+	int queue_limit;             /* waiting queries beyond the workers; beyond it 503 */
+	struct dist service_time;
+	double statement_timeout_ms; /* a query running this long is aborted (500); 0 = none */
+	bool honor_deadline;         /* drop queued / abandon running queries past their deadline */
+	bool honor_cancel;           /* a caller that disconnects frees its slot */
+	double check_interval_ms;    /* how often a running query checks its deadline */
+};
+
+enum arrival_kind { ARRIVAL_CONSTANT, ARRIVAL_POISSON };
+struct load_cfg {
+	enum arrival_kind arrival;
+	double rate_rps;           /* client requests per scenario second, > 0 */
+	double duration_ms;        /* how long requests are sent */
+	double client_timeout_ms;  /* per client attempt, > 0 */
+	struct retry_policy client_retry; /* "client_retries", "client_backoff" (retry_on: timeout|5xx|connect_error) */
+	int max_outstanding;       /* cap on attempts in flight; 0 = unlimited */
+	double drain_ms;           /* after the last send, how long to wait for answers */
+};
+
+struct deadline_cfg {
+	char header[64];  /* header name, default "grpc-timeout" */
+	double margin_ms; /* subtracted from the budget sent downstream */
+};
+
+enum fault_kind { FAULT_SLOWDOWN, FAULT_LATENCY, FAULT_ERRORS, FAULT_STALL, FAULT_CAPACITY };
+const char *fault_kind_name(enum fault_kind k);
+struct fault {
+	enum fault_kind kind;
+	enum tier_id tier;
+	double start_ms, end_ms; /* active while start_ms <= now < end_ms */
+	double value;            /* slowdown: factor; latency: ms; errors: fraction 0..1; capacity: workers (dbsim) or max_inflight (tiers); stall: 0 */
+};
+
+struct scenario {
+	char *name;
+	char *description;
+	uint64_t seed;
+	double time_scale; /* real = scenario * time_scale; > 0 */
+	struct load_cfg load;
+	struct deadline_cfg deadline;
+	struct tier_cfg tiers[TIER_FORWARDERS];
+	struct db_cfg db;
+	struct fault *faults;
+	size_t nfaults;
+	void *resolved; /* cJSON *: defaults + file + overrides, as saved with a run */
+};
+
+/* Load: defaults, then the file (path NULL: defaults only), then each
+ * "key.path=value" of sets in order (value: JSON if it parses as JSON, else
+ * a string).  0, or -1 with err filled (see above) and sc left empty.
+ * sc must be freed with scenario_free either way. */
+int scenario_load(struct scenario *sc, const char *path, char *const *sets, size_t nsets, char *err,
+		  size_t errlen);
+void scenario_free(struct scenario *sc);
+/* The resolved scenario as pretty JSON (durations as strings); caller frees. */
+char *scenario_resolved_json(const struct scenario *sc);
+
+/* What the faults active at now_ms do to tier t, combined: */
+struct fault_effect {
+	double slowdown;   /* product of active factors; 1 when none */
+	double latency_ms; /* sum */
+	double error_frac; /* max */
+	bool stall;
+	int capacity;      /* min of active capacity values; -1 when none */
+};
+void scenario_faults_at(const struct scenario *sc, enum tier_id t, double now_ms, struct fault_effect *out);
+/* The smallest positive timeout in play for tier t (own timeout, attempt
+ * timeout, statement timeout, client timeout): the yardstick for the
+ * event-loop lag warning.  0 when there is none. */
+double scenario_smallest_timeout_ms(const struct scenario *sc, enum tier_id t);
+
+#endif

@@ -1,0 +1,40 @@
+/* util: allocation that aborts on out-of-memory, and a growable byte buffer
+ * (git's strbuf, reduced to what cascade needs). */
+#ifndef CASCADE_UTIL_H
+#define CASCADE_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define ERR_LEN 512 /* size of the caller-owned error buffers library calls fill */
+
+/* Never return NULL: print to stderr and abort() when memory runs out. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t n);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* sbuf: buf is always NUL-terminated (len excludes the NUL); an initialised
+ * sbuf that was never written to has buf == "" and needs no free, but
+ * sbuf_free is always safe. */
+struct sbuf {
+	char *buf;
+	size_t len;
+	size_t cap;
+};
+#define SBUF_INIT {0}
+void sbuf_add(struct sbuf *sb, const void *data, size_t len);
+void sbuf_adds(struct sbuf *sb, const char *s);
+void sbuf_addf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap);
+void sbuf_reset(struct sbuf *sb);          /* len = 0, keeps the memory */
+char *sbuf_detach(struct sbuf *sb);        /* caller frees; sb is reset to empty */
+void sbuf_free(struct sbuf *sb);
+const char *sbuf_str(const struct sbuf *sb); /* "" for an empty, never-written sbuf */
+
+/* snprintf into an error buffer; returns -1 so callers can `return errf(...)`. */
+int errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

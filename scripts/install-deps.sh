@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install the Debian packages cascade needs, only those that are missing.
+# Runs apt-get only when something is missing, so `make test` stays fast on
+# a machine that already has everything.
+set -euo pipefail
+
+pkgs=(build-essential pkg-config libevent-dev libcurl4-openssl-dev libcjson-dev libcriterion-dev
+      gnuplot-nox curl clang valgrind)
+[ "${CASCADE_WITH_BROWSER:-1}" = 1 ] && pkgs+=(chromium)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}"
+sudo=()
+[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
