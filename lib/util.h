@@ -16,9 +16,10 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* sbuf: buf is always NUL-terminated (len excludes the NUL); an initialised
- * sbuf that was never written to has buf == "" and needs no free, but
- * sbuf_free is always safe. */
+/* sbuf: once written to, buf is NUL-terminated (len excludes the NUL).  An
+ * sbuf from SBUF_INIT that was never written to has buf == NULL and needs no
+ * free; read it through sbuf_str, which gives "".  sbuf_free is always safe
+ * and leaves the sbuf as SBUF_INIT, ready for reuse. */
 struct sbuf {
 	char *buf;
 	size_t len;

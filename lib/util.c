@@ -1,0 +1,173 @@
+/* util: allocation wrappers that abort on out-of-memory, the sbuf growable
+ * buffer, and errf for filling caller-owned error buffers. */
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What an sbuf that was never written to points at, so sbuf_str and callers
+ * reading sb->buf never see NULL.  Never written through: sbuf_grow replaces
+ * it before the first byte is stored. */
+static char sbuf_empty[1];
+
+static void oom(size_t n)
+{
+	fprintf(stderr, "cascade: out of memory allocating %zu bytes\n", n);
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	/* malloc(0) may return NULL legitimately; ask for one byte so NULL
+	 * always means out of memory. */
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom(n);
+	return p;
+}
+
+void *xcalloc(size_t count, size_t n)
+{
+	if (count && n > SIZE_MAX / count)
+		oom(SIZE_MAX);
+	void *p = calloc(count ? count : 1, n ? n : 1);
+	if (!p)
+		oom(count * n);
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		oom(n);
+	return q;
+}
+
+char *xstrdup(const char *s)
+{
+	size_t len = strlen(s);
+	char *p = xmalloc(len + 1);
+	memcpy(p, s, len + 1);
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	struct sbuf sb = SBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	sbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	return sbuf_detach(&sb);
+}
+
+/* Make room for extra more bytes plus the NUL. */
+static void sbuf_grow(struct sbuf *sb, size_t extra)
+{
+	if (extra > SIZE_MAX - sb->len - 1)
+		oom(SIZE_MAX);
+	size_t need = sb->len + extra + 1;
+	if (sb->cap && need <= sb->cap)
+		return;
+	size_t cap = sb->cap ? sb->cap : 64;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	if (sb->cap == 0) {
+		/* buf is NULL or sbuf_empty: neither may be passed to realloc. */
+		sb->buf = xmalloc(cap);
+		sb->buf[0] = '\0';
+	} else {
+		sb->buf = xrealloc(sb->buf, cap);
+	}
+	sb->cap = cap;
+}
+
+void sbuf_add(struct sbuf *sb, const void *data, size_t len)
+{
+	sbuf_grow(sb, len);
+	memcpy(sb->buf + sb->len, data, len);
+	sb->len += len;
+	sb->buf[sb->len] = '\0';
+}
+
+void sbuf_adds(struct sbuf *sb, const char *s)
+{
+	sbuf_add(sb, s, strlen(s));
+}
+
+void sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap)
+{
+	va_list ap2;
+
+	/* Try in the room there is; on a miss, grow to the exact size and
+	 * format again from a second copy of the arguments. */
+	sbuf_grow(sb, 64);
+	va_copy(ap2, ap);
+	int n = vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
+	if (n < 0) {
+		fprintf(stderr, "cascade: bad format string \"%s\"\n", fmt);
+		abort();
+	}
+	if ((size_t)n >= sb->cap - sb->len) {
+		sbuf_grow(sb, (size_t)n);
+		vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap2);
+	}
+	va_end(ap2);
+	sb->len += (size_t)n;
+}
+
+void sbuf_addf(struct sbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sbuf_vaddf(sb, fmt, ap);
+	va_end(ap);
+}
+
+void sbuf_reset(struct sbuf *sb)
+{
+	sb->len = 0;
+	if (sb->cap)
+		sb->buf[0] = '\0';
+}
+
+char *sbuf_detach(struct sbuf *sb)
+{
+	char *s = sb->cap ? sb->buf : xstrdup("");
+	sb->buf = NULL;
+	sb->len = 0;
+	sb->cap = 0;
+	return s;
+}
+
+void sbuf_free(struct sbuf *sb)
+{
+	if (sb->cap)
+		free(sb->buf);
+	sb->buf = NULL;
+	sb->len = 0;
+	sb->cap = 0;
+}
+
+const char *sbuf_str(const struct sbuf *sb)
+{
+	return sb->cap ? sb->buf : sbuf_empty;
+}
+
+int errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}

@@ -1,0 +1,127 @@
+/* Unit tests for util: the sbuf invariants and errf's contract. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+Test(util, sbuf_never_written_reads_empty)
+{
+	struct sbuf sb = SBUF_INIT;
+	cr_assert_str_eq(sbuf_str(&sb), "");
+	cr_assert_eq(sb.len, 0);
+	sbuf_reset(&sb);
+	cr_assert_str_eq(sbuf_str(&sb), "");
+	sbuf_free(&sb);
+	sbuf_free(&sb);
+}
+
+Test(util, sbuf_add_keeps_nul_and_len)
+{
+	struct sbuf sb = SBUF_INIT;
+	sbuf_add(&sb, "ab\0cd", 5);
+	cr_assert_eq(sb.len, 5);
+	cr_assert_eq(memcmp(sb.buf, "ab\0cd", 6), 0);
+	sbuf_adds(&sb, "ef");
+	cr_assert_eq(sb.len, 7);
+	cr_assert_eq(sb.buf[7], '\0');
+	sbuf_free(&sb);
+	cr_assert_null(sb.buf);
+	cr_assert_eq(sb.len, 0);
+}
+
+Test(util, sbuf_add_empty_is_valid_string)
+{
+	struct sbuf sb = SBUF_INIT;
+	sbuf_add(&sb, "", 0);
+	cr_assert_str_eq(sbuf_str(&sb), "");
+	cr_assert_str_eq(sb.buf, "");
+	sbuf_free(&sb);
+}
+
+Test(util, sbuf_addf_grows_past_initial_room)
+{
+	struct sbuf sb = SBUF_INIT;
+	char big[1000];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	for (int i = 0; i < 10; i++)
+		sbuf_addf(&sb, "%d:%s;", i, big);
+	cr_assert_eq(sb.len, 10 * (2 + 999 + 1));
+	cr_assert_eq(strlen(sb.buf), sb.len);
+	cr_assert_eq(sb.buf[0], '0');
+	cr_assert_eq(sb.buf[sb.len - 1], ';');
+	cr_assert(sb.cap > sb.len);
+	sbuf_free(&sb);
+}
+
+Test(util, sbuf_reset_keeps_memory)
+{
+	struct sbuf sb = SBUF_INIT;
+	sbuf_adds(&sb, "hello");
+	char *before = sb.buf;
+	size_t cap = sb.cap;
+	sbuf_reset(&sb);
+	cr_assert_eq(sb.len, 0);
+	cr_assert_str_eq(sbuf_str(&sb), "");
+	cr_assert_eq(sb.buf, before);
+	cr_assert_eq(sb.cap, cap);
+	sbuf_addf(&sb, "%s-%d", "x", 7);
+	cr_assert_str_eq(sb.buf, "x-7");
+	sbuf_free(&sb);
+}
+
+Test(util, sbuf_detach_hands_over_and_resets)
+{
+	struct sbuf sb = SBUF_INIT;
+	char *empty = sbuf_detach(&sb);
+	cr_assert_str_eq(empty, "");
+	free(empty);
+
+	sbuf_adds(&sb, "owned");
+	char *s = sbuf_detach(&sb);
+	cr_assert_str_eq(s, "owned");
+	cr_assert_str_eq(sbuf_str(&sb), "");
+	cr_assert_eq(sb.len, 0);
+	sbuf_adds(&sb, "again");
+	cr_assert_str_eq(sb.buf, "again");
+	free(s);
+	sbuf_free(&sb);
+}
+
+Test(util, xasprintf_and_xstrdup)
+{
+	char *s = xasprintf("%s=%d", "n", 42);
+	cr_assert_str_eq(s, "n=42");
+	char *d = xstrdup(s);
+	cr_assert_str_eq(d, "n=42");
+	cr_assert_neq(d, s);
+	free(s);
+	free(d);
+}
+
+Test(util, xalloc_zero_sizes_are_not_null)
+{
+	void *a = xmalloc(0);
+	void *b = xcalloc(0, 8);
+	int *c = xcalloc(4, sizeof(int));
+	cr_assert_not_null(a);
+	cr_assert_not_null(b);
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(c[i], 0);
+	c = xrealloc(c, 8 * sizeof(int));
+	cr_assert_eq(c[3], 0);
+	free(a);
+	free(b);
+	free(c);
+}
+
+Test(util, errf_fills_truncates_and_returns_minus_one)
+{
+	char err[8];
+	cr_assert_eq(errf(err, sizeof(err), "bad %s", "value here"), -1);
+	cr_assert_str_eq(err, "bad val");
+	cr_assert_eq(errf(NULL, 0, "ignored %d", 1), -1);
+	cr_assert_eq(errf(err, 0, "ignored"), -1);
+	cr_assert_str_eq(err, "bad val");
+}
