@@ -39,6 +39,7 @@ struct proc_info {
 
 /* Counters every process exports on /metrics (Prometheus text). */
 struct proc_metrics {
+	uint64_t arrivals;            /* inbound requests received (counted on arrival) */
 	uint64_t requests[OUT_COUNT]; /* server rows by outcome */
 	uint64_t attempts;            /* client attempts sent */
 	uint64_t retries;             /* of which retries (attempt > 1) */
@@ -68,7 +69,7 @@ struct proc {
 	struct sclock clock;
 	struct rng rng; /* seeded from (seed, tier) */
 	struct lagmon *lag;
-	struct csvw *spans; /* <out>/<name>.csv */
+	struct csvw *spans; /* <out>/<name>.csv (servers only; NULL for loadgen) */
 	struct csvw *stats; /* <out>/<name>_stats.csv */
 	struct httpd *httpd;
 	struct upstream *up;
@@ -82,16 +83,16 @@ struct proc {
 	proc_hook_fn on_tick;       /* once per scenario second, before the stats row */
 	void *app;
 	/* private */
-	struct event *ev_sigint, *ev_sigterm, *ev_tick, *ev_stop;
+	struct event *ev_sigint, *ev_sigterm, *ev_tick, *ev_stop, *ev_flush;
 	char **sets;
 	size_t nsets;
-	char *sets_storage;
-	int exit_code;
+	int exit_code; /* proc_run's result when nothing failed; a program may set it */
 };
 
 /* Parse argv, load the scenario, create everything.  Returns -1 when ready
  * (go on with proc_run), else the exit code to return from main right away
- * (0 after --help/--version, 1 or 2 after an error, already printed). */
+ * (0 after --help/--version, 1 or 2 after an error, already printed; then
+ * everything is already released). */
 int proc_init(struct proc *p, const struct proc_info *info, int argc, char **argv);
 /* Run the loop until stopped; closes everything; returns the exit code. */
 int proc_run(struct proc *p);
@@ -100,7 +101,9 @@ void proc_stop(struct proc *p);
 
 /* Scenario now, in ms since the run's start. */
 static inline double proc_now_ms(const struct proc *p) { return sclock_now_ms(&p->clock); }
-/* Record a span row and count it in the metrics. */
+/* Record a span row and count it in the metrics (server rows by outcome,
+ * client rows by outcome; arrivals, attempts and retries are counted by the
+ * caller when they happen). */
 void proc_record(struct proc *p, const struct span_row *row);
 
 #endif

@@ -1,0 +1,497 @@
+/* proc: the scaffolding every cascade process shares (command line, scenario,
+ * event loop, signals, clocks, CSVs, /healthz and /metrics), so that a tier,
+ * dbsim and loadgen differ only in their own logic. */
+#include "proc.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "log.h"
+
+#define FLUSH_INTERVAL_REAL_MS 250 /* CSVs reach the disk at least this often */
+#define LAG_INTERVAL_REAL_MS 5     /* how often the lag monitor samples the loop */
+#define UPSTREAM_MAX_CONNS 0       /* no per-host cap: the storm needs as many as it makes */
+
+static void usage(FILE *out, const struct proc_info *info)
+{
+	fprintf(out,
+		"usage: %s [options]\n"
+		"%s\n\n"
+		"options:\n"
+		"  --scenario FILE     scenario JSON (this process reads its own section);\n"
+		"                      without it the incident's defaults apply\n",
+		info->name, info->summary);
+	if (info->server)
+		fprintf(out,
+			"  --listen HOST:PORT  where to listen (default 127.0.0.1:%d; port 0 = any free port)\n"
+			"  --port-file FILE    write the bound port there once listening\n",
+			info->default_port);
+	if (info->default_upstream)
+		fprintf(out, "  --upstream URL      where to send requests (default %s)\n", info->default_upstream);
+	fprintf(out,
+		"  --out DIR           folder for this process's CSV files (default .)\n"
+		"  --time-scale X      real duration = scenario duration * X (e.g. 0.1 = 10x faster)\n"
+		"  --seed N            seed for every random choice of the run\n"
+		"  --set KEY.PATH=VAL  override a scenario value (repeatable), e.g. tiers.svc_a.retries=0\n"
+		"  --t0 NS             the run's start, as CLOCK_REALTIME ns (date +%%s%%N); default: now\n"
+		"  --quiet             no progress output\n"
+		"  --help, --version\n\n"
+		"Scenario keys: scenarios/README.md.  Exit status: 0 ok (also after SIGTERM),\n"
+		"1 runtime failure, 2 bad usage or invalid scenario.\n");
+}
+
+static void add_set(struct proc *p, const char *set)
+{
+	p->sets = xrealloc(p->sets, (p->nsets + 1) * sizeof(*p->sets));
+	p->sets[p->nsets++] = xstrdup(set);
+}
+
+static int parse_args(struct proc *p, int argc, char **argv, int64_t *t0_real_ns)
+{
+	enum { OPT_SCENARIO = 256, OPT_LISTEN, OPT_PORT_FILE, OPT_UPSTREAM, OPT_OUT, OPT_TIME_SCALE,
+	       OPT_SEED, OPT_SET, OPT_T0, OPT_QUIET, OPT_HELP, OPT_VERSION };
+	static const struct option opts[] = {
+		{"scenario", required_argument, NULL, OPT_SCENARIO},
+		{"listen", required_argument, NULL, OPT_LISTEN},
+		{"port-file", required_argument, NULL, OPT_PORT_FILE},
+		{"upstream", required_argument, NULL, OPT_UPSTREAM},
+		{"out", required_argument, NULL, OPT_OUT},
+		{"time-scale", required_argument, NULL, OPT_TIME_SCALE},
+		{"seed", required_argument, NULL, OPT_SEED},
+		{"set", required_argument, NULL, OPT_SET},
+		{"t0", required_argument, NULL, OPT_T0},
+		{"quiet", no_argument, NULL, OPT_QUIET},
+		{"help", no_argument, NULL, OPT_HELP},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	/* --time-scale and --seed are applied after every --set, so they win. */
+	const char *time_scale = NULL, *seed = NULL;
+	int c;
+	char *end;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_SCENARIO: p->scenario_path = optarg; break;
+		case OPT_LISTEN:
+			free(p->listen);
+			p->listen = strchr(optarg, ':') ? xstrdup(optarg) : xasprintf("127.0.0.1:%s", optarg);
+			break;
+		case OPT_PORT_FILE: p->port_file = optarg; break;
+		case OPT_UPSTREAM: p->upstream_url = optarg; break;
+		case OPT_OUT: p->out_dir = optarg; break;
+		case OPT_TIME_SCALE: time_scale = optarg; break;
+		case OPT_SEED: seed = optarg; break;
+		case OPT_SET:
+			if (!strchr(optarg, '=')) {
+				fprintf(stderr, "%s: --set %s: expected KEY.PATH=VALUE\n", p->info->name, optarg);
+				return 2;
+			}
+			add_set(p, optarg);
+			break;
+		case OPT_T0:
+			errno = 0;
+			*t0_real_ns = strtoll(optarg, &end, 10);
+			if (errno || *end || *t0_real_ns <= 0) {
+				fprintf(stderr, "%s: --t0 %s: expected nanoseconds since the epoch\n", p->info->name,
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_QUIET: p->quiet = true; break;
+		case OPT_HELP: usage(stdout, p->info); return 0;
+		case OPT_VERSION: printf("%s %s\n", p->info->name, CASCADE_VERSION); return 0;
+		default:
+			fprintf(stderr, "%s: unknown or incomplete option '%s'\n", p->info->name, argv[optind - 1]);
+			usage(stderr, p->info);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", p->info->name, argv[optind]);
+		return 2;
+	}
+	if ((p->port_file || p->listen) && !p->info->server) {
+		fprintf(stderr, "%s: --listen and --port-file are for servers\n", p->info->name);
+		return 2;
+	}
+	if (time_scale) {
+		char *s = xasprintf("time_scale=%s", time_scale);
+		add_set(p, s);
+		free(s);
+	}
+	if (seed) {
+		char *s = xasprintf("seed=%s", seed);
+		add_set(p, s);
+		free(s);
+	}
+	return -1;
+}
+
+/* Many concurrent connections are the point of a storm: lift the soft limit. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int make_dir(const char *dir)
+{
+	if (mkdir(dir, 0777) == 0 || errno == EEXIST)
+		return 0;
+	return -1;
+}
+
+static void render_metrics(struct proc *p, struct evbuffer *out)
+{
+	const char *t = p->info->name;
+	int i;
+
+	evbuffer_add_printf(out,
+			    "# HELP cascade_scenario_time_seconds Scenario time since the run's start.\n"
+			    "# TYPE cascade_scenario_time_seconds gauge\n"
+			    "cascade_scenario_time_seconds{tier=\"%s\"} %.3f\n",
+			    t, proc_now_ms(p) / 1000.0);
+	evbuffer_add_printf(out,
+			    "# HELP cascade_arrivals_total Inbound requests received.\n"
+			    "# TYPE cascade_arrivals_total counter\n"
+			    "cascade_arrivals_total{tier=\"%s\"} %llu\n",
+			    t, (unsigned long long)p->m.arrivals);
+	evbuffer_add_printf(out, "# HELP cascade_requests_total Inbound requests closed out, by outcome.\n"
+				 "# TYPE cascade_requests_total counter\n");
+	for (i = 0; i < OUT_COUNT; i++)
+		evbuffer_add_printf(out, "cascade_requests_total{tier=\"%s\",outcome=\"%s\"} %llu\n", t,
+				    outcome_name(i), (unsigned long long)p->m.requests[i]);
+	evbuffer_add_printf(out,
+			    "# HELP cascade_attempts_total Attempts sent downstream (retries included).\n"
+			    "# TYPE cascade_attempts_total counter\n"
+			    "cascade_attempts_total{tier=\"%s\"} %llu\n"
+			    "# HELP cascade_retries_total Attempts after the first.\n"
+			    "# TYPE cascade_retries_total counter\n"
+			    "cascade_retries_total{tier=\"%s\"} %llu\n",
+			    t, (unsigned long long)p->m.attempts, t, (unsigned long long)p->m.retries);
+	evbuffer_add_printf(out, "# HELP cascade_attempt_results_total Attempts ended, by outcome.\n"
+				 "# TYPE cascade_attempt_results_total counter\n");
+	for (i = 0; i < OUT_COUNT; i++)
+		evbuffer_add_printf(out, "cascade_attempt_results_total{tier=\"%s\",outcome=\"%s\"} %llu\n", t,
+				    outcome_name(i), (unsigned long long)p->m.attempts_by_outcome[i]);
+	evbuffer_add_printf(out,
+			    "# HELP cascade_inflight Inbound requests not yet closed out.\n"
+			    "# TYPE cascade_inflight gauge\n"
+			    "cascade_inflight{tier=\"%s\"} %lld\n",
+			    t, (long long)p->m.inflight);
+	if (p->info->tier == TIER_DBSIM)
+		evbuffer_add_printf(out,
+				    "# HELP cascade_db_queue_depth Queries waiting for a worker.\n"
+				    "# TYPE cascade_db_queue_depth gauge\n"
+				    "cascade_db_queue_depth{tier=\"%s\"} %lld\n"
+				    "# HELP cascade_db_busy_workers Workers running a query.\n"
+				    "# TYPE cascade_db_busy_workers gauge\n"
+				    "cascade_db_busy_workers{tier=\"%s\"} %lld\n"
+				    "# HELP cascade_db_workers Workers available now (faults may change it).\n"
+				    "# TYPE cascade_db_workers gauge\n"
+				    "cascade_db_workers{tier=\"%s\"} %lld\n",
+				    t, (long long)p->m.queue_depth, t, (long long)p->m.busy_workers, t,
+				    (long long)p->m.workers);
+	evbuffer_add_printf(out,
+			    "# HELP cascade_loop_lag_seconds How late the event loop ran its timers (real time).\n"
+			    "# TYPE cascade_loop_lag_seconds summary\n"
+			    "cascade_loop_lag_seconds{tier=\"%s\",quantile=\"0.5\"} %.6f\n"
+			    "cascade_loop_lag_seconds{tier=\"%s\",quantile=\"0.99\"} %.6f\n"
+			    "cascade_loop_lag_seconds{tier=\"%s\",quantile=\"1\"} %.6f\n"
+			    "cascade_loop_lag_seconds_count{tier=\"%s\"} %llu\n",
+			    t, lagmon_quantile_ms(p->lag, 0.5) / 1000.0, t, lagmon_quantile_ms(p->lag, 0.99) / 1000.0,
+			    t, lagmon_max_ms(p->lag) / 1000.0, t, (unsigned long long)lagmon_samples(p->lag));
+}
+
+/* httpd handler: the two endpoints every process has, then the program's. */
+static void on_http_request(struct evhttp_request *req, void *arg)
+{
+	struct proc *p = arg;
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+
+	if (path && strcmp(path, "/healthz") == 0) {
+		httpd_reply(req, p->stopping ? 503 : 200, p->stopping ? "stopping\n" : "ok\n", NULL);
+		return;
+	}
+	if (path && strcmp(path, "/metrics") == 0) {
+		struct evbuffer *out = evbuffer_new();
+		render_metrics(p, out);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+				  "text/plain; version=0.0.4");
+		evhttp_send_reply(req, 200, "OK", out);
+		evbuffer_free(out);
+		return;
+	}
+	if (p->stopping) {
+		httpd_reply(req, 503, "stopping\n", "Retry-After", "1", NULL);
+		return;
+	}
+	p->on_request(p, req);
+}
+
+static void flush_all(struct proc *p)
+{
+	if (p->spans && csvw_flush(p->spans) < 0)
+		log_error("cannot write %s.csv: %s", p->info->name, strerror(errno));
+	if (p->stats && csvw_flush(p->stats) < 0)
+		log_error("cannot write %s_stats.csv: %s", p->info->name, strerror(errno));
+}
+
+static void write_stats_row(struct proc *p)
+{
+	double p99 = lagmon_window_quantile_ms(p->lag, 0.99);
+
+	if (p->on_tick)
+		p->on_tick(p);
+	csvw_num(p->stats, proc_now_ms(p), 3);
+	csvw_str(p->stats, p->info->name);
+	csvw_int(p->stats, p->m.inflight);
+	csvw_int(p->stats, p->m.queue_depth);
+	csvw_int(p->stats, p->m.busy_workers);
+	csvw_num(p->stats, p99, 3);
+	csvw_num(p->stats, lagmon_window_max_ms(p->lag), 3);
+	csvw_end(p->stats);
+	if (p99 > p->lag_warn_ms && p->lag_warn_ms > 0 && !p->lag_warned) {
+		log_warn("event-loop lag p99 %.3f ms exceeds 1%% of the smallest timeout in play (%.3f ms real): "
+			 "this run is not faithful",
+			 p99, p->lag_warn_ms);
+		p->lag_warned = true;
+	}
+	lagmon_window_reset(p->lag);
+}
+
+/* Re-armed at each scenario second boundary, so rows stay aligned whatever
+ * the scale and however late a tick fires. */
+static void arm_tick(struct proc *p)
+{
+	double now = proc_now_ms(p);
+	double next = (now < 0 ? 0 : (double)((long long)(now / 1000.0) + 1)) * 1000.0;
+	struct timeval tv;
+
+	if (now < 0)
+		next = 0;
+	tv = sclock_timeval(&p->clock, next - now);
+	evtimer_add(p->ev_tick, &tv);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg) /* evtimer, arm_tick */
+{
+	struct proc *p = arg;
+	(void)fd;
+	(void)what;
+	if (proc_now_ms(p) >= 0)
+		write_stats_row(p);
+	arm_tick(p);
+}
+
+static void on_flush(evutil_socket_t fd, short what, void *arg) /* persistent evtimer */
+{
+	(void)fd;
+	(void)what;
+	flush_all(arg);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg) /* evsignal SIGINT/SIGTERM */
+{
+	struct proc *p = arg;
+	(void)what;
+	log_info("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	proc_stop(p);
+}
+
+static void on_stop_event(evutil_socket_t fd, short what, void *arg) /* event_active from proc_stop */
+{
+	struct proc *p = arg;
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(p->base);
+}
+
+void proc_stop(struct proc *p)
+{
+	if (p->stopping)
+		return;
+	p->stopping = true;
+	if (p->httpd)
+		httpd_stop_accepting(p->httpd);
+	/* Close out every in-flight request now, while the loop still runs, so
+	 * each one becomes a recorded row before the files are closed. */
+	if (p->on_stop)
+		p->on_stop(p);
+	event_active(p->ev_stop, EV_TIMEOUT, 0);
+}
+
+void proc_record(struct proc *p, const struct span_row *row)
+{
+	if (strcmp(row->kind, "server") == 0)
+		p->m.requests[row->outcome]++;
+	else
+		p->m.attempts_by_outcome[row->outcome]++;
+	if (p->spans)
+		record_span(p->spans, row);
+}
+
+static void proc_free(struct proc *p);
+
+static struct csvw *open_csv(struct proc *p, const char *suffix, const char *header)
+{
+	char err[ERR_LEN];
+	char *path = xasprintf("%s/%s%s.csv", p->out_dir, p->info->name, suffix);
+	struct csvw *w = csvw_open(path, header, err, sizeof(err));
+	if (!w)
+		fprintf(stderr, "%s: %s\n", p->info->name, err);
+	free(path);
+	return w;
+}
+
+int proc_init(struct proc *p, const struct proc_info *info, int argc, char **argv)
+{
+	char err[ERR_LEN];
+	int64_t t0_real_ns = 0, t0_mono_ns;
+	struct event_config *cfg;
+	struct timeval flush_tv = {0, FLUSH_INTERVAL_REAL_MS * 1000};
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->info = info;
+	p->out_dir = ".";
+	p->upstream_url = info->default_upstream;
+	if (info->server)
+		p->listen = xasprintf("127.0.0.1:%d", info->default_port);
+
+	rc = parse_args(p, argc, argv, &t0_real_ns);
+	if (rc >= 0)
+		goto fail;
+	rc = 2;
+	if (scenario_load(&p->sc, p->scenario_path, p->sets, p->nsets, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", info->name, err);
+		goto fail;
+	}
+	rc = 1;
+	if (make_dir(p->out_dir) < 0) {
+		fprintf(stderr, "%s: --out %s: %s\n", info->name, p->out_dir, strerror(errno));
+		goto fail;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
+	cfg = event_config_new();
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	p->base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (!p->base) {
+		fprintf(stderr, "%s: cannot create the event loop\n", info->name);
+		goto fail;
+	}
+
+	t0_mono_ns = t0_real_ns ? clock_real_to_mono_ns(t0_real_ns) : clock_mono_ns();
+	sclock_init(&p->clock, t0_mono_ns, p->sc.time_scale);
+	log_init(info->name, &p->clock, LOG_INFO);
+	rng_seed_stream(&p->rng, p->sc.seed, (uint64_t)info->tier + 1);
+	p->lag = lagmon_new(p->base, LAG_INTERVAL_REAL_MS);
+	p->lag_warn_ms = 0.01 * sclock_real_ms(&p->clock, scenario_smallest_timeout_ms(&p->sc, info->tier));
+
+	if (info->server && !(p->spans = open_csv(p, "", SPAN_CSV_HEADER)))
+		goto fail;
+	if (!(p->stats = open_csv(p, "_stats", STATS_CSV_HEADER)))
+		goto fail;
+	if (info->server) {
+		p->httpd = httpd_new(p->base, p->listen, on_http_request, p, err, sizeof(err));
+		if (!p->httpd) {
+			fprintf(stderr, "%s: %s\n", info->name, err);
+			goto fail;
+		}
+	}
+	if (p->upstream_url)
+		p->up = upstream_new(p->base, UPSTREAM_MAX_CONNS);
+
+	p->ev_sigint = evsignal_new(p->base, SIGINT, on_signal, p);
+	p->ev_sigterm = evsignal_new(p->base, SIGTERM, on_signal, p);
+	evsignal_add(p->ev_sigint, NULL);
+	evsignal_add(p->ev_sigterm, NULL);
+	p->ev_tick = evtimer_new(p->base, on_tick, p);
+	p->ev_stop = event_new(p->base, -1, 0, on_stop_event, p);
+	p->ev_flush = event_new(p->base, -1, EV_PERSIST, on_flush, p);
+	evtimer_add(p->ev_flush, &flush_tv);
+	arm_tick(p);
+
+	/* The port file last: whoever waits for it may connect at once. */
+	if (info->server && p->port_file &&
+	    httpd_write_port_file(p->httpd, p->port_file, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", info->name, err);
+		goto fail;
+	}
+	if (info->server)
+		log_info("listening on 127.0.0.1:%d%s%s", httpd_port(p->httpd), p->upstream_url ? ", upstream " : "",
+			 p->upstream_url ? p->upstream_url : "");
+	return -1;
+
+fail:
+	csvw_close(p->spans);
+	csvw_close(p->stats);
+	p->spans = p->stats = NULL;
+	proc_free(p);
+	return rc;
+}
+
+static void proc_free(struct proc *p)
+{
+	size_t i;
+
+	if (p->up)
+		upstream_free(p->up);
+	if (p->httpd)
+		httpd_free(p->httpd);
+	if (p->lag)
+		lagmon_free(p->lag);
+	struct event *evs[] = {p->ev_sigint, p->ev_sigterm, p->ev_tick, p->ev_stop, p->ev_flush};
+	for (i = 0; i < ARRAY_LEN(evs); i++)
+		if (evs[i])
+			event_free(evs[i]);
+	if (p->base)
+		event_base_free(p->base);
+	scenario_free(&p->sc);
+	for (i = 0; i < p->nsets; i++)
+		free(p->sets[i]);
+	free(p->sets);
+	free(p->listen);
+}
+
+int proc_run(struct proc *p)
+{
+	int rc = 0;
+
+	if (p->base)
+		event_base_dispatch(p->base);
+	if (!p->stopping && p->on_stop) {
+		p->stopping = true;
+		p->on_stop(p);
+	}
+	if (p->stats && proc_now_ms(p) >= 0)
+		write_stats_row(p);
+	if (csvw_close(p->spans) < 0 || csvw_close(p->stats) < 0) {
+		log_error("cannot write the CSV files in %s: %s", p->out_dir, strerror(errno));
+		rc = 1;
+	}
+	p->spans = p->stats = NULL;
+	proc_free(p);
+	return rc ? rc : p->exit_code;
+}
