@@ -12,7 +12,12 @@
 int duration_parse_ms(const char *s, double *out_ms, char *err, size_t errlen);
 
 /* Shortest exact-ish human form of a duration in ms: "250ms", "30s", "1.5s",
- * "2m".  Writes at most outlen bytes (NUL included). */
+ * "2m".  Each unit from ns up to h in which the value is >= 1 and exact with
+ * at most 3 decimals is a candidate; the shortest wins ("90s", not "1.5m"),
+ * ties going to the smaller unit ("1001ms", not "1.001s").  A value of 1 ms
+ * or more that no unit shows exactly is printed in ms rounded to 3 decimals
+ * when that is shorter ("1234.568ms").
+ * Writes at most outlen bytes (NUL included). */
 void duration_format(double ms, char *out, size_t outlen);
 
 #endif

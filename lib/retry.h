@@ -35,10 +35,14 @@ int jitter_from_name(const char *s); /* -1 when unknown */
 
 /* The failure classes an attempt can end in, as far as retrying cares. */
 enum retry_class { RETRY_CLASS_NONE, RETRY_CLASS_TIMEOUT, RETRY_CLASS_5XX, RETRY_CLASS_CONNECT };
+/* Whether the policy retries this class at all (RETRY_CLASS_NONE: never);
+ * counting attempts against p->retries is the caller's job. */
 bool retry_allowed(const struct retry_policy *p, enum retry_class c);
 
 /* Sleep before retry number n (0 = the first retry).  *prev_ms carries the
- * previous sleep for decorrelated jitter: set it to 0 before the first call. */
+ * previous sleep for decorrelated jitter: set it to 0 before the first call
+ * (prev_ms may be NULL, meaning always first).  Decorrelated ignores n; the
+ * others ignore *prev_ms but still update it.  Large n saturates at cap. */
 double retry_backoff_ms(const struct retry_policy *p, int n, double *prev_ms, struct rng *r);
 
 #endif

@@ -20,7 +20,9 @@ double rng_uniform(struct rng *r, double lo, double hi); /* [lo, hi); lo when hi
 double rng_exponential(struct rng *r, double mean);  /* mean > 0 */
 double rng_normal(struct rng *r);                   /* standard normal */
 /* Lognormal given its median and 99th percentile (p99 >= median > 0):
- * mu = ln(median), sigma = ln(p99/median) / 2.3263478740. */
+ * mu = ln(median), sigma = ln(p99/median) / 2.3263478740.  Out of range:
+ * median <= 0 gives 0, p99 <= median gives median; one normal draw is
+ * consumed either way, so later draws do not shift. */
 double rng_lognormal(struct rng *r, double median, double p99);
 
 #endif
