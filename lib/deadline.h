@@ -17,18 +17,21 @@
 /* Parse a header value.  0 and *out_ns, or -1 and a reason in err
  * ("empty value", "more than 8 digits", "unknown unit 'x'", "no unit",
  * "not a digit"...).  Leading/trailing spaces are not allowed (evhttp
- * already strips the header's optional whitespace). */
+ * already strips the header's optional whitespace).  Leading zeros are.
+ * Values past INT64_MAX ns (above ~2562047H) saturate to INT64_MAX. */
 int deadline_parse(const char *value, int64_t *out_ns, char *err, size_t errlen);
 
 /* Format a budget: the finest unit whose value fits in 8 digits, rounded
  * *down* so the receiver never gets more time than the sender had.
- * budget_ns <= 0 formats as "0n".  Budgets beyond 99999999 hours saturate. */
+ * budget_ns <= 0 formats as "0n".  Every int64 budget fits in hours
+ * (INT64_MAX is "2562047H"), so no value is out of range. */
 void deadline_format(int64_t budget_ns, char out[DEADLINE_WIRE_MAX]);
 
 /* Budget arithmetic, all in scenario ms.  deadline_ms < 0 means "none". */
 /* Earliest of an own timeout and a received budget, both relative to
  * arrival; either may be <= 0 for "none" (own) / < 0 for "none" (received).
- * Returns the absolute deadline in scenario ms, or -1 for none. */
+ * Returns the absolute deadline in scenario ms (at least 0, so a request
+ * arriving before t0 still has one), or -1 for none. */
 double deadline_effective_ms(double arrival_ms, double own_timeout_ms, double received_budget_ms);
 /* What to send downstream at now: the remaining budget minus margin,
  * clamped at 0; -1 when there is no deadline. */
