@@ -24,7 +24,7 @@ enum outcome {
 	OUT_FAULT_ERROR,       /* an injected `errors` fault */
 	OUT_COUNT
 };
-const char *outcome_name(enum outcome o);
+const char *outcome_name(enum outcome o); /* "unknown" for a value out of range */
 int outcome_from_name(const char *s); /* -1 when unknown */
 
 /* Kinds: "server" (an inbound request handled), "client" (an attempt sent). */
@@ -45,6 +45,8 @@ struct span_row {
 	double wasted_ms; /* part of work_ms done after the caller was gone */
 	const char *lineage;
 };
+/* One row in SPAN_CSV_HEADER order: times with 3 decimals, budget empty
+ * when < 0, status written as is (0 included), NULL strings empty. */
 void record_span(struct csvw *w, const struct span_row *row);
 
 #endif
