@@ -24,10 +24,13 @@ struct sclock {
 	double scale;       /* real duration = scenario duration * scale; > 0 */
 };
 
+/* A scale that is not a finite number > 0 is taken as 1. */
 void sclock_init(struct sclock *c, int64_t t0_mono_ns, double scale);
 double sclock_now_ms(const struct sclock *c);              /* scenario ms since t0 (may be < 0 before t0) */
 double sclock_ms_at(const struct sclock *c, int64_t mono_ns); /* scenario ms of a monotonic instant */
 double sclock_real_ms(const struct sclock *c, double scenario_ms); /* a scenario duration as real ms */
-struct timeval sclock_timeval(const struct sclock *c, double scenario_ms); /* same, for evtimer_add; negative → 0 */
+/* Same, for evtimer_add: rounded up to the µs so timers never fire early;
+ * negative or NaN → 0. */
+struct timeval sclock_timeval(const struct sclock *c, double scenario_ms);
 
 #endif
