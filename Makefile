@@ -38,8 +38,9 @@ ifeq ($(V),1)
 Q :=
 endif
 
-.PHONY: all clean deps test unit integration demo bench san valgrind clang format
+.PHONY: all progs clean deps test unit integration demo bench san valgrind clang format
 all: $(BINS) $(BUILD)/bin/unit-tests $(BUILD)/bin/integration-tests
+progs: $(BINS)
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h) Makefile
 	@mkdir -p $(dir $@)

@@ -261,10 +261,11 @@ static void on_caller_gone(void *arg) /* httpd_watch_caller */
 
 	q->req = NULL;
 	q->watch = NULL;
-	q->gone_ms = proc_now_ms(db->p);
 	/* Without honor_cancel the query goes on for nobody: that is the waste. */
-	if (!db->cfg->honor_cancel && q->state != Q_HELD)
+	if (!db->cfg->honor_cancel && q->state != Q_HELD) {
+		q->gone_ms = proc_now_ms(db->p);
 		return;
+	}
 	evtimer_del(q->ev);
 	finish(q, STATUS_CALLER_GONE, OUT_CALLER_GONE, NULL);
 	if (was_running)

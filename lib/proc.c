@@ -47,6 +47,7 @@ static void usage(FILE *out, const struct proc_info *info)
 		"  --set KEY.PATH=VAL  override a scenario value (repeatable), e.g. tiers.svc_a.retries=0\n"
 		"  --t0 NS             the run's start, as CLOCK_REALTIME ns (date +%%s%%N); default: now\n"
 		"  --quiet             no progress output\n"
+		"  --print-scenario    print the resolved scenario as JSON and exit (validates it)\n"
 		"  --help, --version\n\n"
 		"Scenario keys: scenarios/README.md.  Exit status: 0 ok (also after SIGTERM),\n"
 		"1 runtime failure, 2 bad usage or invalid scenario.\n");
@@ -61,7 +62,7 @@ static void add_set(struct proc *p, const char *set)
 static int parse_args(struct proc *p, int argc, char **argv, int64_t *t0_real_ns)
 {
 	enum { OPT_SCENARIO = 256, OPT_LISTEN, OPT_PORT_FILE, OPT_UPSTREAM, OPT_OUT, OPT_TIME_SCALE,
-	       OPT_SEED, OPT_SET, OPT_T0, OPT_QUIET, OPT_HELP, OPT_VERSION };
+	       OPT_SEED, OPT_SET, OPT_T0, OPT_QUIET, OPT_PRINT, OPT_HELP, OPT_VERSION };
 	static const struct option opts[] = {
 		{"scenario", required_argument, NULL, OPT_SCENARIO},
 		{"listen", required_argument, NULL, OPT_LISTEN},
@@ -73,6 +74,7 @@ static int parse_args(struct proc *p, int argc, char **argv, int64_t *t0_real_ns
 		{"set", required_argument, NULL, OPT_SET},
 		{"t0", required_argument, NULL, OPT_T0},
 		{"quiet", no_argument, NULL, OPT_QUIET},
+		{"print-scenario", no_argument, NULL, OPT_PRINT},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -113,6 +115,7 @@ static int parse_args(struct proc *p, int argc, char **argv, int64_t *t0_real_ns
 			}
 			break;
 		case OPT_QUIET: p->quiet = true; break;
+		case OPT_PRINT: p->print_scenario = true; break;
 		case OPT_HELP: usage(stdout, p->info); return 0;
 		case OPT_VERSION: printf("%s %s\n", p->info->name, CASCADE_VERSION); return 0;
 		default:
@@ -383,6 +386,13 @@ int proc_init(struct proc *p, const struct proc_info *info, int argc, char **arg
 	rc = 2;
 	if (scenario_load(&p->sc, p->scenario_path, p->sets, p->nsets, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s\n", info->name, err);
+		goto fail;
+	}
+	if (p->print_scenario) {
+		char *json = scenario_resolved_json(&p->sc);
+		fputs(json, stdout);
+		free(json);
+		rc = 0;
 		goto fail;
 	}
 	rc = 1;

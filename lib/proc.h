@@ -63,6 +63,7 @@ struct proc {
 	const char *upstream_url;
 	const char *out_dir;
 	bool quiet;
+	bool print_scenario;
 	/* run state */
 	struct scenario sc;
 	struct event_base *base;

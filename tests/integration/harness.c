@@ -1,0 +1,353 @@
+/* harness: process, HTTP and CSV helpers for the integration tests (see
+ * harness.h).  Waits are on events (inotify for port files, waitpid for
+ * exits) or on a polled condition with a bound, never on a fixed sleep. */
+#include "harness.h"
+
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const tier_names[H_TIERS] = {"dbsim", "svc_b", "svc_a", "gateway"};
+
+const char *h_tier_name(int i) { return tier_names[i]; }
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+const char *h_bin(void)
+{
+	const char *b = getenv("CASCADE_BIN");
+	return b && *b ? b : "build/bin";
+}
+
+char *h_read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc(n + 1);
+	cr_assert_not_null(buf);
+	n = (long)fread(buf, 1, n, f);
+	buf[n] = 0;
+	fclose(f);
+	return buf;
+}
+
+pid_t h_spawn(const char *dir, const char *name, char *const argv[])
+{
+	char log[512];
+	pid_t pid;
+
+	snprintf(log, sizeof(log), "%s/%s.log", dir, name);
+	pid = fork();
+	cr_assert(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+int h_wait_port_file(const char *dir, const char *file, double timeout_s)
+{
+	char path[512];
+	double end = now_s() + timeout_s;
+	int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	char *text;
+	int port;
+
+	cr_assert(fd >= 0);
+	/* Port files are written to a temporary name and renamed into place. */
+	cr_assert(inotify_add_watch(fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE) >= 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	while (access(path, F_OK) != 0) {
+		char buf[4096];
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		double left = end - now_s();
+		if (left <= 0)
+			break;
+		if (poll(&pfd, 1, (int)(left * 1000) + 1) > 0)
+			while (read(fd, buf, sizeof(buf)) > 0)
+				;
+	}
+	close(fd);
+	text = h_read_file(path);
+	cr_assert_not_null(text, "%s did not appear within %.1f s", path, timeout_s);
+	port = atoi(text);
+	free(text);
+	return port;
+}
+
+int h_wait_exit(pid_t pid, double timeout_s)
+{
+	/* A pidfd would let us poll; waitpid with WNOHANG in a bounded loop
+	 * keeps to older kernels.  The bound is a hang guard. */
+	double end = now_s() + timeout_s;
+	int status;
+	struct timespec tick = {0, 2000000};
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		if (now_s() > end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		nanosleep(&tick, NULL);
+	}
+}
+
+int h_free_port(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int port;
+
+	cr_assert(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	cr_assert(getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
+	port = ntohs(sa.sin_port);
+	close(fd); /* nothing listens there now (it was never listening) */
+	return port;
+}
+
+void chain_start(struct chain *c, const char *scenario_json, const char *const *sets)
+{
+	char path[512], t0[32], upstream[64], portfile[64], bin[512], listen[] = "127.0.0.1:0";
+	struct timespec rt;
+	FILE *f;
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->dir, sizeof(c->dir), "/tmp/cascade-it-XXXXXX");
+	cr_assert_not_null(mkdtemp(c->dir));
+	snprintf(path, sizeof(path), "%s/scenario.json", c->dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(scenario_json, f);
+	fclose(f);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	snprintf(t0, sizeof(t0), "%lld", (long long)rt.tv_sec * 1000000000LL + rt.tv_nsec);
+
+	upstream[0] = 0;
+	for (i = 0; i < H_TIERS; i++) {
+		snprintf(bin, sizeof(bin), "%s/%s", h_bin(), tier_names[i]);
+		snprintf(portfile, sizeof(portfile), "%s.port", tier_names[i]);
+		char pf[600];
+		snprintf(pf, sizeof(pf), "%s/%s", c->dir, portfile);
+		char *argv[64];
+		int n = 0;
+		argv[n++] = bin;
+		argv[n++] = "--scenario";
+		argv[n++] = path;
+		argv[n++] = "--out";
+		argv[n++] = c->dir;
+		argv[n++] = "--t0";
+		argv[n++] = t0;
+		argv[n++] = "--listen";
+		argv[n++] = listen;
+		argv[n++] = "--port-file";
+		argv[n++] = pf;
+		if (upstream[0]) {
+			argv[n++] = "--upstream";
+			argv[n++] = upstream;
+		}
+		for (const char *const *s = sets; s && *s && n < 60; s++) {
+			argv[n++] = "--set";
+			argv[n++] = (char *)*s;
+		}
+		argv[n] = NULL;
+		c->pid[i] = h_spawn(c->dir, tier_names[i], argv);
+		c->port[i] = h_wait_port_file(c->dir, portfile, 10);
+		cr_assert(c->port[i] > 0, "%s did not start (see %s/%s.log)", tier_names[i], c->dir, tier_names[i]);
+		snprintf(upstream, sizeof(upstream), "http://127.0.0.1:%d/", c->port[i]);
+	}
+}
+
+void chain_stop(struct chain *c)
+{
+	int i;
+	for (i = H_TIERS - 1; i >= 0; i--) {
+		if (c->pid[i] <= 0)
+			continue;
+		kill(c->pid[i], SIGTERM);
+		c->exit_status[i] = h_wait_exit(c->pid[i], 5);
+		c->pid[i] = 0;
+	}
+}
+
+char *h_url(const struct chain *c, int tier, const char *path)
+{
+	char *u = malloc(128);
+	snprintf(u, 128, "http://127.0.0.1:%d%s", c->port[tier], path);
+	return u;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg) /* CURLOPT_WRITEFUNCTION */
+{
+	struct h_response *res = arg;
+	size_t have = strlen(res->body), len = size * n;
+	size_t room = sizeof(res->body) - 1 - have;
+	memcpy(res->body + have, data, len < room ? len : room);
+	res->body[have + (len < room ? len : room)] = 0;
+	return len;
+}
+
+void h_get(const char *url, const char *const *headers, long timeout_ms, struct h_response *res)
+{
+	CURL *e = curl_easy_init();
+	struct curl_slist *hl = NULL;
+	double start = now_s();
+
+	memset(res, 0, sizeof(*res));
+	for (; headers && *headers; headers++)
+		hl = curl_slist_append(hl, *headers);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, res);
+	res->curl_code = curl_easy_perform(e);
+	if (res->curl_code == CURLE_OK)
+		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &res->status);
+	res->elapsed_ms = (now_s() - start) * 1000;
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(e);
+}
+
+static long metric_inflight(int port)
+{
+	char url[96];
+	struct h_response res;
+	char *p;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", port);
+	h_get(url, NULL, 1000, &res);
+	if (res.status != 200 || !(p = strstr(res.body, "\ncascade_inflight{")))
+		return -1;
+	p = strchr(p, '}');
+	return p ? strtol(p + 1, NULL, 10) : -1;
+}
+
+bool chain_wait_idle(struct chain *c, double timeout_s)
+{
+	double end = now_s() + timeout_s;
+	struct timespec tick = {0, 5000000};
+
+	while (now_s() < end) {
+		bool idle = true;
+		for (int i = 0; i < H_TIERS && idle; i++)
+			idle = metric_inflight(c->port[i]) == 0;
+		if (idle)
+			return true;
+		nanosleep(&tick, NULL);
+	}
+	return false;
+}
+
+static char **split(char *line, size_t *n)
+{
+	size_t cap = 16;
+	char **f = malloc(cap * sizeof(*f));
+	char *s = line, *comma;
+
+	*n = 0;
+	for (;;) {
+		if (*n == cap)
+			f = realloc(f, (cap *= 2) * sizeof(*f));
+		f[(*n)++] = s;
+		if (!(comma = strchr(s, ',')))
+			break;
+		*comma = 0;
+		s = comma + 1;
+	}
+	return f;
+}
+
+bool h_csv_load(const char *path, struct h_csv *csv)
+{
+	char *text = h_read_file(path), *line, *save = NULL;
+	size_t n, cap = 64;
+
+	memset(csv, 0, sizeof(*csv));
+	if (!text)
+		return false;
+	cr_assert(text[0] == 0 || text[strlen(text) - 1] == '\n', "%s ends with a partial line", path);
+	csv->rows = malloc(cap * sizeof(*csv->rows));
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char **fields = split(strdup(line), &n);
+		if (!csv->header) {
+			csv->header = fields;
+			csv->ncols = n;
+			continue;
+		}
+		cr_assert_eq(n, csv->ncols, "%s: row %zu has %zu fields, the header %zu", path, csv->nrows + 2, n,
+			     csv->ncols);
+		if (csv->nrows == cap)
+			csv->rows = realloc(csv->rows, (cap *= 2) * sizeof(*csv->rows));
+		csv->rows[csv->nrows++] = fields;
+	}
+	free(text);
+	return csv->header != NULL;
+}
+
+void h_csv_free(struct h_csv *csv)
+{
+	if (csv->header) {
+		free(csv->header[0]);
+		free(csv->header);
+	}
+	for (size_t i = 0; i < csv->nrows; i++) {
+		free(csv->rows[i][0]);
+		free(csv->rows[i]);
+	}
+	free(csv->rows);
+	memset(csv, 0, sizeof(*csv));
+}
+
+int h_csv_col(const struct h_csv *csv, const char *name)
+{
+	for (size_t i = 0; i < csv->ncols; i++)
+		if (strcmp(csv->header[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *h_csv_get(const struct h_csv *csv, size_t row, const char *col)
+{
+	int i = h_csv_col(csv, col);
+	cr_assert(i >= 0, "no column %s", col);
+	return csv->rows[row][i];
+}

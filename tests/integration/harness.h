@@ -1,0 +1,61 @@
+/* harness: start the real cascade processes on free loopback ports for the
+ * integration tests, talk HTTP to them, stop them by PID and read their CSVs.
+ * Binaries come from $CASCADE_BIN (set by `make integration`). */
+#ifndef CASCADE_HARNESS_H
+#define CASCADE_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define H_TIERS 4 /* dbsim, svc_b, svc_a, gateway: start order */
+enum { H_DBSIM, H_SVC_B, H_SVC_A, H_GATEWAY };
+
+struct chain {
+	char dir[256];          /* temp folder: scenario, CSVs, logs */
+	pid_t pid[H_TIERS];
+	int port[H_TIERS];
+	int exit_status[H_TIERS]; /* after chain_stop */
+};
+
+/* Write scenario_json to dir/scenario.json and start the four processes with
+ * one shared t0 and the given --set overrides (NULL-terminated, may be NULL);
+ * returns once all four have written their port file. */
+void chain_start(struct chain *c, const char *scenario_json, const char *const *sets);
+/* SIGTERM each process (gateway first), wait for it, record its exit status. */
+void chain_stop(struct chain *c);
+/* Wait (bounded by timeout_s) until no tier has an inbound request in flight. */
+bool chain_wait_idle(struct chain *c, double timeout_s);
+const char *h_tier_name(int i);
+
+/* Start one process; stdout and stderr go to dir/<name>.log. */
+pid_t h_spawn(const char *dir, const char *name, char *const argv[]);
+/* Wait until dir/<file> exists (inotify), bounded; its content as an int. */
+int h_wait_port_file(const char *dir, const char *file, double timeout_s);
+int h_wait_exit(pid_t pid, double timeout_s); /* exit status, or -1 on timeout (then SIGKILLed) */
+const char *h_bin(void);
+char *h_read_file(const char *path);         /* whole file, caller frees; NULL if missing */
+int h_free_port(void);                        /* a port nothing listens on */
+
+struct h_response {
+	long status; /* 0 when no HTTP answer */
+	char body[4096];
+	int curl_code;
+	double elapsed_ms;
+};
+/* GET url with extra headers (NULL-terminated "Name: value" list). */
+void h_get(const char *url, const char *const *headers, long timeout_ms, struct h_response *res);
+char *h_url(const struct chain *c, int tier, const char *path); /* caller frees */
+
+/* CSV rows of dir/<name>.csv, split into fields (no quoting in cascade's own rows). */
+struct h_csv {
+	size_t nrows, ncols;
+	char **header;
+	char ***rows;
+};
+bool h_csv_load(const char *path, struct h_csv *csv);
+void h_csv_free(struct h_csv *csv);
+int h_csv_col(const struct h_csv *csv, const char *name); /* -1 when absent */
+const char *h_csv_get(const struct h_csv *csv, size_t row, const char *col);
+
+#endif
