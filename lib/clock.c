@@ -13,8 +13,14 @@ static int64_t read_ns(clockid_t id)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-int64_t clock_mono_ns(void) { return read_ns(CLOCK_MONOTONIC); }
-int64_t clock_real_ns(void) { return read_ns(CLOCK_REALTIME); }
+int64_t clock_mono_ns(void)
+{
+	return read_ns(CLOCK_MONOTONIC);
+}
+int64_t clock_real_ns(void)
+{
+	return read_ns(CLOCK_REALTIME);
+}
 
 int64_t clock_real_to_mono_ns(int64_t real_ns)
 {
@@ -41,9 +47,15 @@ double sclock_ms_at(const struct sclock *c, int64_t mono_ns)
 	return (double)(mono_ns - c->t0_mono_ns) / 1e6 / c->scale;
 }
 
-double sclock_now_ms(const struct sclock *c) { return sclock_ms_at(c, clock_mono_ns()); }
+double sclock_now_ms(const struct sclock *c)
+{
+	return sclock_ms_at(c, clock_mono_ns());
+}
 
-double sclock_real_ms(const struct sclock *c, double scenario_ms) { return scenario_ms * c->scale; }
+double sclock_real_ms(const struct sclock *c, double scenario_ms)
+{
+	return scenario_ms * c->scale;
+}
 
 struct timeval sclock_timeval(const struct sclock *c, double scenario_ms)
 {

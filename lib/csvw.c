@@ -18,7 +18,7 @@ struct csvw {
 	int fd;
 	struct sbuf out; /* finished rows not yet written */
 	struct sbuf row; /* the row being built */
-	int row_fields;  /* fields in row so far, for the separators */
+	int row_fields;	 /* fields in row so far, for the separators */
 	size_t rows;
 	int write_errno; /* first write failure, reported by every later flush */
 };
@@ -118,7 +118,10 @@ void csvw_num(struct csvw *w, double v, int decimals)
 	}
 }
 
-void csvw_empty(struct csvw *w) { field_start(w); }
+void csvw_empty(struct csvw *w)
+{
+	field_start(w);
+}
 
 void csvw_end(struct csvw *w)
 {
@@ -153,7 +156,10 @@ int csvw_flush(struct csvw *w)
 	return 0;
 }
 
-size_t csvw_rows(const struct csvw *w) { return w->rows; }
+size_t csvw_rows(const struct csvw *w)
+{
+	return w->rows;
+}
 
 int csvw_close(struct csvw *w)
 {

@@ -17,12 +17,12 @@ struct wire_unit {
 
 /* Finest first: deadline_format takes the first that fits. */
 static const struct wire_unit wire_units[] = {
-	{'n', 1},
-	{'u', 1000},
-	{'m', 1000000},
-	{'S', 1000000000},
-	{'M', 60LL * 1000000000},
-	{'H', 3600LL * 1000000000},
+    {'n', 1},
+    {'u', 1000},
+    {'m', 1000000},
+    {'S', 1000000000},
+    {'M', 60LL * 1000000000},
+    {'H', 3600LL * 1000000000},
 };
 
 static const struct wire_unit *unit_of(char c)
@@ -33,7 +33,10 @@ static const struct wire_unit *unit_of(char c)
 	return NULL;
 }
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
 
 int deadline_parse(const char *value, int64_t *out_ns, char *err, size_t errlen)
 {

@@ -14,11 +14,17 @@ struct unit {
 };
 
 static const struct unit units[] = {
-	{"ns", 1e-6}, {"us", 1e-3}, {"ms", 1.0}, {"s", 1e3}, {"m", 60e3}, {"h", 3600e3},
+    {"ns", 1e-6}, {"us", 1e-3}, {"ms", 1.0}, {"s", 1e3}, {"m", 60e3}, {"h", 3600e3},
 };
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
-static int is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+static int is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 int duration_parse_ms(const char *s, double *out_ms, char *err, size_t errlen)
 {
@@ -105,7 +111,7 @@ void duration_format(double ms, char *out, size_t outlen)
 	 * "1.5m"), and a value of 1 ms or more that no unit shows exactly
 	 * falls back to ms rounded to 3 decimals when that is shorter still. */
 	static const struct unit shown[] = {
-		{"ns", 1e-6}, {"us", 1e-3}, {"ms", 1.0}, {"s", 1e3}, {"m", 60e3}, {"h", 3600e3},
+	    {"ns", 1e-6}, {"us", 1e-3}, {"ms", 1.0}, {"s", 1e3}, {"m", 60e3}, {"h", 3600e3},
 	};
 	/* Room for DBL_MAX in "%.3f" and a unit. */
 	char best[352] = "";
@@ -134,7 +140,8 @@ void duration_format(double ms, char *out, size_t outlen)
 		double v = ms / shown[i].ms;
 		if (v < 1)
 			break;
-		if (format_exact(v, shown[i].name, cand, sizeof(cand)) && (!best[0] || strlen(cand) < strlen(best)))
+		if (format_exact(v, shown[i].name, cand, sizeof(cand)) &&
+		    (!best[0] || strlen(cand) < strlen(best)))
 			memcpy(best, cand, sizeof(best));
 	}
 	snprintf(cand, sizeof(cand), "%.3f", ms);

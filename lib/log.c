@@ -14,10 +14,10 @@ static const struct sclock *log_clock;
 static enum log_level log_min = LOG_INFO;
 
 static const char *const level_names[] = {
-	[LOG_DEBUG] = "DEBUG",
-	[LOG_INFO] = "INFO",
-	[LOG_WARN] = "WARN",
-	[LOG_ERROR] = "ERROR",
+    [LOG_DEBUG] = "DEBUG",
+    [LOG_INFO] = "INFO",
+    [LOG_WARN] = "WARN",
+    [LOG_ERROR] = "ERROR",
 };
 
 void log_init(const char *name, const struct sclock *clock, enum log_level min_level)

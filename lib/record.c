@@ -9,17 +9,17 @@
 /* These strings are the CSV vocabulary the report and scenarios/README.md
  * rely on: renaming one is a schema change. */
 static const char *const outcome_names[OUT_COUNT] = {
-	[OUT_OK] = "ok",
-	[OUT_TIMEOUT] = "timeout",
-	[OUT_DEADLINE_EXPIRED] = "deadline_expired",
-	[OUT_UPSTREAM_ERROR] = "upstream_error",
-	[OUT_CONN_ERROR] = "conn_error",
-	[OUT_CANCELLED] = "cancelled",
-	[OUT_CALLER_GONE] = "caller_gone",
-	[OUT_SHED] = "shed",
-	[OUT_BAD_REQUEST] = "bad_request",
-	[OUT_STATEMENT_TIMEOUT] = "statement_timeout",
-	[OUT_FAULT_ERROR] = "fault_error",
+    [OUT_OK] = "ok",
+    [OUT_TIMEOUT] = "timeout",
+    [OUT_DEADLINE_EXPIRED] = "deadline_expired",
+    [OUT_UPSTREAM_ERROR] = "upstream_error",
+    [OUT_CONN_ERROR] = "conn_error",
+    [OUT_CANCELLED] = "cancelled",
+    [OUT_CALLER_GONE] = "caller_gone",
+    [OUT_SHED] = "shed",
+    [OUT_BAD_REQUEST] = "bad_request",
+    [OUT_STATEMENT_TIMEOUT] = "statement_timeout",
+    [OUT_FAULT_ERROR] = "fault_error",
 };
 
 const char *outcome_name(enum outcome o)

@@ -8,10 +8,10 @@
 #include "util.h"
 
 static const char *const jitter_names[] = {
-	[JITTER_NONE] = "none",
-	[JITTER_FULL] = "full",
-	[JITTER_EQUAL] = "equal",
-	[JITTER_DECORRELATED] = "decorrelated",
+    [JITTER_NONE] = "none",
+    [JITTER_FULL] = "full",
+    [JITTER_EQUAL] = "equal",
+    [JITTER_DECORRELATED] = "decorrelated",
 };
 
 const char *jitter_name(enum jitter j)

@@ -15,7 +15,10 @@ static uint64_t mix64(uint64_t z)
 	return z ^ (z >> 31);
 }
 
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
 
 void rng_seed(struct rng *r, uint64_t seed)
 {

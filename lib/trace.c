@@ -11,9 +11,15 @@
 #define LINEAGE_HOPS_MAX 16
 #define LINEAGE_ATTEMPT_MAX 9999
 
-static int is_lower_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+static int is_lower_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
 
-static int hex_val(char c) { return c <= '9' ? c - '0' : c - 'a' + 10; }
+static int hex_val(char c)
+{
+	return c <= '9' ? c - '0' : c - 'a' + 10;
+}
 
 /* n lowercase hex digits at p; 0 if any is not. */
 static int all_lower_hex(const char *p, size_t n)
@@ -97,7 +103,10 @@ void trace_new_span_id(struct rng *r, char out[SPAN_ID_LEN + 1])
 	snprintf(out, SPAN_ID_LEN + 1, "%016" PRIx64, id);
 }
 
-static int is_tier_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }
+static int is_tier_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
 
 int lineage_validate(const char *value, char *err, size_t errlen)
 {
@@ -115,7 +124,8 @@ int lineage_validate(const char *value, char *err, size_t errlen)
 		while (is_tier_char(*p))
 			p++;
 		if (p == tier)
-			return errf(err, errlen, "hop %d has no tier name (want [a-z0-9_]+) in \"%s\"", hop, value);
+			return errf(err, errlen, "hop %d has no tier name (want [a-z0-9_]+) in \"%s\"", hop,
+				    value);
 		if (*p != '#')
 			return errf(err, errlen, "hop %d: expected '#' after tier '%.*s' in \"%s\"", hop,
 				    (int)(p - tier), tier, value);
@@ -127,16 +137,17 @@ int lineage_validate(const char *value, char *err, size_t errlen)
 		if (p == digits)
 			return errf(err, errlen, "hop %d has no attempt number in \"%s\"", hop, value);
 		if (*digits == '0')
-			return errf(err, errlen, "hop %d: attempt must be 1..%d, without leading zeros, in \"%s\"",
-				    hop, LINEAGE_ATTEMPT_MAX, value);
+			return errf(err, errlen,
+				    "hop %d: attempt must be 1..%d, without leading zeros, in \"%s\"", hop,
+				    LINEAGE_ATTEMPT_MAX, value);
 		if (attempt > LINEAGE_ATTEMPT_MAX || (*p >= '0' && *p <= '9'))
-			return errf(err, errlen, "hop %d: attempt above %d in \"%s\"", hop, LINEAGE_ATTEMPT_MAX,
-				    value);
+			return errf(err, errlen, "hop %d: attempt above %d in \"%s\"", hop,
+				    LINEAGE_ATTEMPT_MAX, value);
 		if (!*p)
 			return 0;
 		if (*p != '>')
-			return errf(err, errlen, "hop %d: unexpected '%c' after the attempt in \"%s\"", hop, *p,
-				    value);
+			return errf(err, errlen, "hop %d: unexpected '%c' after the attempt in \"%s\"", hop,
+				    *p, value);
 		p++;
 	}
 }

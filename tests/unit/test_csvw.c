@@ -24,7 +24,10 @@ static void csvw_tmp_setup(void)
 	close(fd);
 }
 
-static void csvw_tmp_teardown(void) { unlink(csvw_path); }
+static void csvw_tmp_teardown(void)
+{
+	unlink(csvw_path);
+}
 
 /* The file's bytes, NUL-terminated; caller frees. */
 static char *slurp(const char *path, size_t *len_out)
@@ -107,8 +110,9 @@ Test(csvw, numbers_and_empty_fields)
 	cr_assert_eq(csvw_close(w), 0);
 
 	char *got = slurp(csvw_path, NULL);
-	cr_assert_str_eq(got, "n\n0,-42,9223372036854775807,-9223372036854775808,1.500,0.667,12,0.000,0,-1.25,,,7,"
-			      "\n\n");
+	cr_assert_str_eq(got,
+			 "n\n0,-42,9223372036854775807,-9223372036854775808,1.500,0.667,12,0.000,0,-1.25,,,7,"
+			 "\n\n");
 	free(got);
 }
 

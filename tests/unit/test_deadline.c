@@ -137,9 +137,10 @@ Test(deadline, round_trip_never_gains_and_loses_under_one_unit)
 			const char *u = strchr(units, out[len - 1]);
 			cr_assert_not_null(u, "\"%s\"", out);
 			int64_t back = parse_ok(out);
-			cr_assert(back <= v, "%lld → %s → %lld gained time", (long long)v, out, (long long)back);
-			cr_assert(v - back < unit_ns[u - units], "%lld → %s → %lld lost a unit or more", (long long)v,
-				  out, (long long)back);
+			cr_assert(back <= v, "%lld → %s → %lld gained time", (long long)v, out,
+				  (long long)back);
+			cr_assert(v - back < unit_ns[u - units], "%lld → %s → %lld lost a unit or more",
+				  (long long)v, out, (long long)back);
 		}
 		x = x * 3 + 7;
 	}

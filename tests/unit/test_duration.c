@@ -119,7 +119,8 @@ Test(duration, format_decimals_when_shorter)
 
 Test(duration, format_round_trips_through_parse)
 {
-	static const char *in[] = {"250ms", "30s", "1.5s", "2m", "1h", "500us", "90s", "1.5ms", "1250us", "100ns"};
+	static const char *in[] = {"250ms", "30s", "1.5s",  "2m",     "1h",
+				   "500us", "90s", "1.5ms", "1250us", "100ns"};
 	for (size_t i = 0; i < ARRAY_LEN(in); i++) {
 		char out[64];
 		duration_format(parse_ok(in[i]), out, sizeof(out));

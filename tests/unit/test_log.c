@@ -5,7 +5,10 @@
 #include "clock.h"
 #include "log.h"
 
-static void log_redirect(void) { cr_redirect_stderr(); }
+static void log_redirect(void)
+{
+	cr_redirect_stderr();
+}
 
 Test(log, line_without_clock, .init = log_redirect)
 {

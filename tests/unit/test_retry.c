@@ -12,12 +12,12 @@
 static struct retry_policy policy(enum jitter j)
 {
 	struct retry_policy p = {
-		.retries = 3,
-		.attempt_timeout_ms = 1000,
-		.retry_on = RETRY_ON_TIMEOUT | RETRY_ON_5XX,
-		.base_ms = 100,
-		.cap_ms = 2000,
-		.jitter = j,
+	    .retries = 3,
+	    .attempt_timeout_ms = 1000,
+	    .retry_on = RETRY_ON_TIMEOUT | RETRY_ON_5XX,
+	    .base_ms = 100,
+	    .cap_ms = 2000,
+	    .jitter = j,
 	};
 	return p;
 }
@@ -169,14 +169,14 @@ Test(retry, null_prev_means_first)
 Test(retry, allowed_truth_table)
 {
 	static const unsigned masks[] = {
-		0,
-		RETRY_ON_TIMEOUT,
-		RETRY_ON_5XX,
-		RETRY_ON_CONNECT_ERROR,
-		RETRY_ON_TIMEOUT | RETRY_ON_5XX,
-		RETRY_ON_TIMEOUT | RETRY_ON_CONNECT_ERROR,
-		RETRY_ON_5XX | RETRY_ON_CONNECT_ERROR,
-		RETRY_ON_TIMEOUT | RETRY_ON_5XX | RETRY_ON_CONNECT_ERROR,
+	    0,
+	    RETRY_ON_TIMEOUT,
+	    RETRY_ON_5XX,
+	    RETRY_ON_CONNECT_ERROR,
+	    RETRY_ON_TIMEOUT | RETRY_ON_5XX,
+	    RETRY_ON_TIMEOUT | RETRY_ON_CONNECT_ERROR,
+	    RETRY_ON_5XX | RETRY_ON_CONNECT_ERROR,
+	    RETRY_ON_TIMEOUT | RETRY_ON_5XX | RETRY_ON_CONNECT_ERROR,
 	};
 	for (size_t i = 0; i < ARRAY_LEN(masks); i++) {
 		struct retry_policy p = policy(JITTER_NONE);
@@ -184,7 +184,8 @@ Test(retry, allowed_truth_table)
 		cr_assert_eq(retry_allowed(&p, RETRY_CLASS_NONE), false);
 		cr_assert_eq(retry_allowed(&p, RETRY_CLASS_TIMEOUT), (masks[i] & RETRY_ON_TIMEOUT) != 0);
 		cr_assert_eq(retry_allowed(&p, RETRY_CLASS_5XX), (masks[i] & RETRY_ON_5XX) != 0);
-		cr_assert_eq(retry_allowed(&p, RETRY_CLASS_CONNECT), (masks[i] & RETRY_ON_CONNECT_ERROR) != 0);
+		cr_assert_eq(retry_allowed(&p, RETRY_CLASS_CONNECT),
+			     (masks[i] & RETRY_ON_CONNECT_ERROR) != 0);
 	}
 	cr_assert_eq(retry_allowed(NULL, RETRY_CLASS_TIMEOUT), false);
 }

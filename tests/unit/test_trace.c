@@ -15,18 +15,20 @@ static void tp_bad(const char *value, const char *want_in_err)
 	struct traceparent tp;
 	char err[ERR_LEN] = "";
 	memset(&tp, 0x5a, sizeof(tp));
-	cr_assert_eq(trace_parse(value, &tp, err, sizeof(err)), -1, "accepted \"%s\"", value ? value : "(null)");
-	cr_assert(strstr(err, want_in_err), "\"%s\": message \"%s\" lacks \"%s\"", value ? value : "(null)", err,
-		  want_in_err);
+	cr_assert_eq(trace_parse(value, &tp, err, sizeof(err)), -1, "accepted \"%s\"",
+		     value ? value : "(null)");
+	cr_assert(strstr(err, want_in_err), "\"%s\": message \"%s\" lacks \"%s\"", value ? value : "(null)",
+		  err, want_in_err);
 	cr_assert_eq(tp.flags, 0x5a, "output written on error");
 }
 
 static void lineage_bad(const char *value, const char *want_in_err)
 {
 	char err[ERR_LEN] = "";
-	cr_assert_eq(lineage_validate(value, err, sizeof(err)), -1, "accepted \"%s\"", value ? value : "(null)");
-	cr_assert(strstr(err, want_in_err), "\"%s\": message \"%s\" lacks \"%s\"", value ? value : "(null)", err,
-		  want_in_err);
+	cr_assert_eq(lineage_validate(value, err, sizeof(err)), -1, "accepted \"%s\"",
+		     value ? value : "(null)");
+	cr_assert(strstr(err, want_in_err), "\"%s\": message \"%s\" lacks \"%s\"", value ? value : "(null)",
+		  err, want_in_err);
 }
 
 static void lineage_ok(const char *value)
@@ -65,7 +67,8 @@ Test(trace, version_rules)
 	tp_bad("0", "version");
 	/* A future version: same first 55 characters, may carry more after '-'. */
 	cr_assert_eq(trace_parse("01-" GOOD_TRACE "-" GOOD_SPAN "-01", &tp, NULL, 0), 0);
-	cr_assert_eq(trace_parse("cc-" GOOD_TRACE "-" GOOD_SPAN "-01-what-the-future-holds", &tp, NULL, 0), 0);
+	cr_assert_eq(trace_parse("cc-" GOOD_TRACE "-" GOOD_SPAN "-01-what-the-future-holds", &tp, NULL, 0),
+		     0);
 	cr_assert_str_eq(tp.trace_id, GOOD_TRACE);
 	tp_bad("cc-" GOOD_TRACE "-" GOOD_SPAN "-01x", "no '-' after the flags");
 	tp_bad("cc-" GOOD_TRACE "-" GOOD_SPAN "-0", "characters");
@@ -86,7 +89,10 @@ Test(trace, separators)
 	tp_bad("00-" GOOD_TRACE "_" GOOD_SPAN "-01", "'-'");
 	tp_bad("00-" GOOD_TRACE "-" GOOD_SPAN "_01", "'-'");
 	/* Right length, separators shifted. */
-	tp_bad("00-" GOOD_TRACE "0-" "0f067aa0ba902b7" "-01", "'-'");
+	tp_bad("00-" GOOD_TRACE "0-"
+	       "0f067aa0ba902b7"
+	       "-01",
+	       "'-'");
 }
 
 Test(trace, trace_id_rules)
@@ -185,7 +191,8 @@ Test(trace, lineage_rules)
 	lineage_bad("gateway#1 ", "unexpected ' '");
 	lineage_bad("gateway#1x", "unexpected 'x'");
 	lineage_bad("gateway#1,svc_a#1", "unexpected ','");
-	lineage_bad("a#1>a#1>a#1>a#1>a#1>a#1>a#1>a#1>a#1>a#1>a#1>a#1>a#1>a#1>a#1>a#1>a#1", "more than 16 hops");
+	lineage_bad("a#1>a#1>a#1>a#1>a#1>a#1>a#1>a#1>a#1>a#1>a#1>a#1>a#1>a#1>a#1>a#1>a#1",
+		    "more than 16 hops");
 }
 
 Test(trace, lineage_length_limit)
