@@ -117,19 +117,23 @@ done
 
 live_pid=""
 if [ "$live" = 1 ]; then
-	"$root/scripts/live.sh" --scenario "$out/scenario.json" --t0 "$t0" \
+	"$bin/live" --scenario "$out/scenario.json" --t0 "$t0" \
 		"gateway=$port_gateway" "svc_a=$port_svc_a" "svc_b=$port_svc_b" "dbsim=$port_dbsim" &
 	live_pid=$!
 fi
 
-lg=(--out "$out" --upstream "$upstream")
+lg=(--out "$out/tiers" --upstream "$upstream")
 [ "$quiet" = 1 ] || [ "$live" = 1 ] && lg+=(--quiet)
 set +e
 "$bin/loadgen" "${args[@]}" "${lg[@]}" 2>>"$log"
 lg_rc=$?
 set -e
-[ -n "$live_pid" ] && { kill "$live_pid" 2>/dev/null; wait "$live_pid" 2>/dev/null || true; }
+if [ -n "$live_pid" ]; then
+	kill "$live_pid" 2>/dev/null || true
+	wait "$live_pid" 2>/dev/null || true
+fi
 [ "$lg_rc" = 0 ] || fail "loadgen exited with status $lg_rc"
+mv "$out/tiers/requests.csv" "$out/requests.csv"
 
 # Drain: work for callers that are gone may still run (that is the waste being
 # measured); wait until every tier is idle, bounded by the scenario's drain.
@@ -146,7 +150,7 @@ while [ "$(date +%s)" -le "$deadline" ]; do
 	busy=0
 	for tier in dbsim svc_b svc_a gateway; do
 		p=port_$tier
-		n=$(curl -fsS --max-time 1 "http://127.0.0.1:${!p}/metrics" 2>/dev/null |
+		n=$({ curl -fsS --max-time 1 "http://127.0.0.1:${!p}/metrics" 2>/dev/null || echo 'cascade_inflight{} -1'; } |
 			awk '/^cascade_inflight\{/ { print $2 }')
 		[ "${n:-0}" = 0 ] || busy=1
 	done
