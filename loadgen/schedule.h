@@ -26,11 +26,11 @@
 struct schedule {
 	enum arrival_kind arrival;
 	double rate_rps;    /* arrivals per scenario second */
-	double gap_ms;      /* 1000 / rate: constant spacing, poisson mean gap */
+	double gap_ms;	    /* 1000 / rate: constant spacing, poisson mean gap */
 	double duration_ms; /* arrivals are in [0, duration_ms) */
-	struct rng rng;     /* poisson only */
-	uint64_t index;     /* arrivals handed out so far */
-	double last_ms;     /* poisson: the previous arrival (0 before the first) */
+	struct rng rng;	    /* poisson only */
+	uint64_t index;	    /* arrivals handed out so far */
+	double last_ms;	    /* poisson: the previous arrival (0 before the first) */
 	bool done;
 };
 

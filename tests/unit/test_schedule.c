@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "schedule.h"
+#include "../../loadgen/schedule.h"
 
 static struct load_cfg load_of(enum arrival_kind arrival, double rate_rps, double duration_ms)
 {
@@ -187,6 +187,6 @@ Test(schedule, poisson_gaps_are_exponential)
 	}
 	cr_assert_gt(n, 40000);
 	cr_assert(fabs(sum / n - gap) <= 4 * gap / sqrt(n), "mean gap %.5f ms, expected %.5f", sum / n, gap);
-	cr_assert(fabs(above / n - p) <= 4 * sqrt(p * (1 - p) / n), "%.4f of gaps above the mean, expected %.4f",
-		  above / n, p);
+	cr_assert(fabs(above / n - p) <= 4 * sqrt(p * (1 - p) / n),
+		  "%.4f of gaps above the mean, expected %.4f", above / n, p);
 }
