@@ -1,0 +1,284 @@
+/* run: reads a run folder's CSVs row by row into arrays, checking every
+ * field against its schema, and loads the scenario beside them. */
+#include "run.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "csvread.h"
+#include "proc.h"
+#include "util.h"
+
+static const char *const client_outcome_names[CLIENT_OUTCOME_COUNT] = {
+    "ok", "http_error", "timeout", "conn_error", "cancelled", "not_sent",
+};
+
+const char *client_outcome_name(enum client_outcome o)
+{
+	return (unsigned)o < CLIENT_OUTCOME_COUNT ? client_outcome_names[o] : "?";
+}
+
+int client_outcome_from_name(const char *s)
+{
+	for (int i = 0; i < CLIENT_OUTCOME_COUNT; i++)
+		if (strcmp(s, client_outcome_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *run_proc_name(int proc)
+{
+	if (proc == RUN_PROC_CLIENT)
+		return "client";
+	if (proc > 0 && proc < RUN_PROCS)
+		return tier_name((enum tier_id)(proc - 1));
+	return "?";
+}
+
+/* Grow *arr (of elem-size items) so index *n is valid; returns the new item. */
+static void *push(void *arr_p, size_t *n, size_t *cap, size_t elem)
+{
+	void **arr = arr_p;
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 1024;
+		*arr = xrealloc(*arr, *cap * elem);
+	}
+	char *item = (char *)*arr + (*n)++ * elem;
+	memset(item, 0, elem);
+	return item;
+}
+
+/* A number field that may be empty: NaN then. */
+static int opt_num(const struct csvr *c, size_t i, double *out, char *err, size_t errlen)
+{
+	bool present;
+	if (csvr_double(c, i, out, &present, err, errlen) < 0)
+		return -1;
+	if (!present)
+		*out = NAN;
+	return 0;
+}
+
+enum { RQ_TRACE, RQ_ATTEMPT, RQ_INTENDED, RQ_START, RQ_END, RQ_LATENCY, RQ_STATUS, RQ_OUTCOME, RQ_SPAN };
+
+static int load_requests(struct run *r, const char *path, char *err, size_t errlen)
+{
+	size_t cap = 0;
+	int rc;
+	struct csvr *c = csvr_open(path, REQUESTS_CSV_HEADER, err, errlen);
+	if (!c)
+		return -1;
+	while ((rc = csvr_next(c, err, errlen)) == 1) {
+		struct run_attempt *a = push(&r->attempts, &r->nattempts, &cap, sizeof(*a));
+		const char *trace = csvr_field(c, RQ_TRACE);
+		if (!*trace) {
+			rc = csvr_errf(c, err, errlen, "column 'trace_id': empty");
+			break;
+		}
+		a->trace = strpool_intern(&r->traces, trace);
+		const char *span = csvr_field(c, RQ_SPAN);
+		a->span = *span ? strpool_intern(&r->ids, span) : STRPOOL_NONE;
+		bool present;
+		int oc = client_outcome_from_name(csvr_field(c, RQ_OUTCOME));
+		if (csvr_int(c, RQ_ATTEMPT, &a->attempt, NULL, err, errlen) < 0 ||
+		    csvr_double(c, RQ_INTENDED, &a->intended_ms, NULL, err, errlen) < 0 ||
+		    opt_num(c, RQ_START, &a->start_ms, err, errlen) < 0 ||
+		    opt_num(c, RQ_END, &a->end_ms, err, errlen) < 0 ||
+		    opt_num(c, RQ_LATENCY, &a->latency_ms, err, errlen) < 0 ||
+		    csvr_int(c, RQ_STATUS, &a->status, &present, err, errlen) < 0) {
+			rc = -1;
+			break;
+		}
+		if (a->attempt < 1) {
+			rc = csvr_errf(c, err, errlen, "column 'attempt': %d, expected >= 1", a->attempt);
+			break;
+		}
+		if (oc < 0) {
+			rc = csvr_errf(c, err, errlen, "column 'outcome': unknown outcome '%s'",
+				       csvr_field(c, RQ_OUTCOME));
+			break;
+		}
+		a->outcome = (enum client_outcome)oc;
+	}
+	csvr_close(c);
+	return rc < 0 ? -1 : 0;
+}
+
+enum {
+	SP_TRACE,
+	SP_SPAN,
+	SP_PARENT,
+	SP_TIER,
+	SP_KIND,
+	SP_ATTEMPT,
+	SP_START,
+	SP_END,
+	SP_BUDGET,
+	SP_STATUS,
+	SP_OUTCOME,
+	SP_QUEUE,
+	SP_WORK,
+	SP_WASTED,
+	SP_LINEAGE
+};
+
+static int load_spans(struct run *r, const char *path, char *err, size_t errlen)
+{
+	size_t cap = 0;
+	int rc;
+	struct csvr *c = csvr_open(path, SPAN_CSV_HEADER, err, errlen);
+	if (!c)
+		return -1;
+	while ((rc = csvr_next(c, err, errlen)) == 1) {
+		struct run_span *s = push(&r->spans, &r->nspans, &cap, sizeof(*s));
+		const char *trace = csvr_field(c, SP_TRACE), *span = csvr_field(c, SP_SPAN);
+		const char *parent = csvr_field(c, SP_PARENT), *kind = csvr_field(c, SP_KIND);
+		int tier = tier_from_name(csvr_field(c, SP_TIER));
+		int oc = outcome_from_name(csvr_field(c, SP_OUTCOME));
+		bool has_budget;
+		if (!*trace || !*span) {
+			rc = csvr_errf(c, err, errlen, "column '%s': empty", *trace ? "span_id" : "trace_id");
+			break;
+		}
+		if (tier < 0) {
+			rc = csvr_errf(c, err, errlen, "column 'tier': unknown tier '%s'",
+				       csvr_field(c, SP_TIER));
+			break;
+		}
+		if (strcmp(kind, "server") != 0 && strcmp(kind, "client") != 0) {
+			rc =
+			    csvr_errf(c, err, errlen, "column 'kind': '%s', expected server or client", kind);
+			break;
+		}
+		if (oc < 0) {
+			rc = csvr_errf(c, err, errlen, "column 'outcome': unknown outcome '%s'",
+				       csvr_field(c, SP_OUTCOME));
+			break;
+		}
+		s->trace = strpool_intern(&r->traces, trace);
+		s->span = strpool_intern(&r->ids, span);
+		s->parent = *parent ? strpool_intern(&r->ids, parent) : STRPOOL_NONE;
+		s->tier = (enum tier_id)tier;
+		s->server = kind[0] == 's';
+		s->outcome = (enum outcome)oc;
+		if (csvr_int(c, SP_ATTEMPT, &s->attempt, NULL, err, errlen) < 0 ||
+		    csvr_double(c, SP_START, &s->start_ms, NULL, err, errlen) < 0 ||
+		    csvr_double(c, SP_END, &s->end_ms, NULL, err, errlen) < 0 ||
+		    csvr_double(c, SP_BUDGET, &s->budget_ms, &has_budget, err, errlen) < 0 ||
+		    csvr_int(c, SP_STATUS, &s->status, NULL, err, errlen) < 0 ||
+		    csvr_double(c, SP_QUEUE, &s->queue_ms, NULL, err, errlen) < 0 ||
+		    csvr_double(c, SP_WORK, &s->work_ms, NULL, err, errlen) < 0 ||
+		    csvr_double(c, SP_WASTED, &s->wasted_ms, NULL, err, errlen) < 0) {
+			rc = -1;
+			break;
+		}
+		if (!has_budget)
+			s->budget_ms = -1;
+	}
+	csvr_close(c);
+	return rc < 0 ? -1 : 0;
+}
+
+enum { ST_T, ST_TIER, ST_INFLIGHT, ST_QUEUE, ST_BUSY, ST_LAG_P99, ST_LAG_MAX };
+
+static int load_stats(struct run *r, const char *path, char *err, size_t errlen)
+{
+	size_t cap = 0;
+	int rc;
+	struct csvr *c = csvr_open(path, STATS_CSV_HEADER, err, errlen);
+	if (!c)
+		return -1;
+	while ((rc = csvr_next(c, err, errlen)) == 1) {
+		struct run_stat *s = push(&r->stats, &r->nstats, &cap, sizeof(*s));
+		const char *name = csvr_field(c, ST_TIER);
+		int tier = tier_from_name(name);
+		if (strcmp(name, "loadgen") == 0 || strcmp(name, "client") == 0) {
+			s->proc = RUN_PROC_CLIENT;
+		} else if (tier >= 0) {
+			s->proc = RUN_PROC_OF_TIER(tier);
+		} else {
+			rc = csvr_errf(c, err, errlen, "column 'tier': unknown process '%s'", name);
+			break;
+		}
+		if (csvr_double(c, ST_T, &s->t_ms, NULL, err, errlen) < 0 ||
+		    opt_num(c, ST_INFLIGHT, &s->inflight, err, errlen) < 0 ||
+		    opt_num(c, ST_QUEUE, &s->queue_depth, err, errlen) < 0 ||
+		    opt_num(c, ST_BUSY, &s->busy_workers, err, errlen) < 0 ||
+		    opt_num(c, ST_LAG_P99, &s->lag_p99_ms, err, errlen) < 0 ||
+		    opt_num(c, ST_LAG_MAX, &s->lag_max_ms, err, errlen) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	csvr_close(c);
+	return rc < 0 ? -1 : 0;
+}
+
+static int check_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+	if (stat(dir, &st) < 0)
+		return errf(err, errlen, "%s: no such run folder (%s)", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return errf(err, errlen, "%s: not a run folder (not a directory)", dir);
+	return 0;
+}
+
+int run_load_csvs(struct run *r, const char *dir, char *err, size_t errlen)
+{
+	int rc = -1;
+	char *path = NULL;
+	if (check_dir(dir, err, errlen) < 0)
+		goto done;
+	path = xasprintf("%s/requests.csv", dir);
+	if (load_requests(r, path, err, errlen) < 0)
+		goto done;
+	free(path);
+	path = xasprintf("%s/spans.csv", dir);
+	if (load_spans(r, path, err, errlen) < 0)
+		goto done;
+	free(path);
+	path = xasprintf("%s/stats.csv", dir);
+	if (load_stats(r, path, err, errlen) < 0)
+		goto done;
+	rc = 0;
+done:
+	free(path);
+	return rc;
+}
+
+int run_load(struct run *r, const char *dir, char *err, size_t errlen)
+{
+	int rc = -1;
+	char *path = NULL;
+	if (check_dir(dir, err, errlen) < 0)
+		goto done;
+	path = xasprintf("%s/scenario.json", dir);
+	if (access(path, R_OK) < 0) {
+		errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		goto done;
+	}
+	r->own_sc = true;
+	if (scenario_load(&r->sc, path, NULL, 0, err, errlen) < 0)
+		goto done;
+	rc = run_load_csvs(r, dir, err, errlen);
+done:
+	free(path);
+	return rc;
+}
+
+void run_free(struct run *r)
+{
+	if (r->own_sc)
+		scenario_free(&r->sc);
+	strpool_free(&r->traces);
+	strpool_free(&r->ids);
+	free(r->attempts);
+	free(r->spans);
+	free(r->stats);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,100 @@
+/* run: one run folder loaded into memory: the client's attempts
+ * (requests.csv), every tier's spans (spans.csv), the per-second process
+ * gauges (stats.csv) and the resolved scenario (scenario.json).  Metrics and
+ * time series are computed from a struct run; nothing here computes.
+ *
+ * Ids (trace ids, span ids) are interned: rows hold small integers, and the
+ * same string gets the same id in every table, so a span's parent_span_id
+ * can be looked up among span ids and the client's attempt span ids alike.
+ * Times are scenario ms since the run's start, as in the files. */
+#ifndef REPORT_RUN_H
+#define REPORT_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+#include "scenario.h"
+#include "strpool.h"
+
+/* requests.csv, written by loadgen: one row per client attempt.  The same
+ * line as loadgen/loadgen.h writes; report keeps its own copy so it reads a
+ * run folder without linking loadgen. */
+#define REQUESTS_CSV_HEADER "trace_id,attempt,intended_ms,start_ms,end_ms,latency_ms,status,outcome,span_id"
+
+/* How a client attempt ended (the loadgen's vocabulary, not enum outcome). */
+enum client_outcome {
+	CLIENT_OK,	   /* 2xx received */
+	CLIENT_HTTP_ERROR, /* a non-2xx status received */
+	CLIENT_TIMEOUT,	   /* the client's attempt timeout fired */
+	CLIENT_CONN_ERROR, /* could not connect, or the connection broke */
+	CLIENT_CANCELLED,  /* still outstanding when the drain ended */
+	CLIENT_NOT_SENT,   /* max_outstanding reached: never sent */
+	CLIENT_OUTCOME_COUNT
+};
+const char *client_outcome_name(enum client_outcome o);
+int client_outcome_from_name(const char *s); /* -1 when unknown */
+
+/* Processes: index 0 is the client (loadgen), 1 + enum tier_id the tiers. */
+#define RUN_PROC_CLIENT 0
+#define RUN_PROCS (TIER_COUNT + 1)
+#define RUN_PROC_OF_TIER(t) (1 + (int)(t))
+const char *run_proc_name(int proc); /* "client", "gateway", "svc_a", "svc_b", "dbsim" */
+
+struct run_attempt {
+	uint32_t trace; /* interned in run.traces */
+	uint32_t span;	/* interned in run.ids; STRPOOL_NONE when empty */
+	int attempt;	/* 1 = first */
+	double intended_ms;
+	double start_ms;   /* NaN when empty (not sent) */
+	double end_ms;	   /* NaN when empty */
+	double latency_ms; /* NaN when empty */
+	int status;	   /* 0 when empty */
+	enum client_outcome outcome;
+};
+
+struct run_span {
+	uint32_t trace;	 /* run.traces */
+	uint32_t span;	 /* run.ids */
+	uint32_t parent; /* run.ids; STRPOOL_NONE when empty */
+	enum tier_id tier;
+	bool server; /* kind "server"; else "client" */
+	int attempt;
+	double start_ms, end_ms;
+	double budget_ms; /* < 0 when empty (no budget) */
+	int status;
+	enum outcome outcome;
+	double queue_ms, work_ms, wasted_ms;
+};
+
+struct run_stat {
+	double t_ms;
+	int proc; /* RUN_PROC_CLIENT or RUN_PROC_OF_TIER */
+	/* NaN when empty */
+	double inflight, queue_depth, busy_workers;
+	double lag_p99_ms, lag_max_ms; /* real ms */
+};
+
+struct run {
+	struct scenario sc;
+	bool own_sc; /* sc came from scenario.json and is freed with the run */
+	struct strpool traces, ids;
+	struct run_attempt *attempts;
+	size_t nattempts;
+	struct run_span *spans;
+	size_t nspans;
+	struct run_stat *stats;
+	size_t nstats;
+};
+
+/* Load everything in dir: scenario.json, requests.csv, spans.csv, stats.csv.
+ * r must be zeroed.  0, or -1 with err filled ("DIR/spans.csv:12: 14
+ * fields, expected 15 (truncated line?)"); free with run_free either way. */
+int run_load(struct run *r, const char *dir, char *err, size_t errlen);
+/* Only the three CSVs; r->sc is left as the caller set it (tests build a
+ * scenario in memory and leave own_sc false). */
+int run_load_csvs(struct run *r, const char *dir, char *err, size_t errlen);
+void run_free(struct run *r);
+
+#endif
