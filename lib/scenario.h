@@ -21,8 +21,8 @@
 
 enum tier_id { TIER_GATEWAY, TIER_SVC_A, TIER_SVC_B, TIER_DBSIM, TIER_COUNT };
 #define TIER_FORWARDERS 3 /* gateway, svc_a, svc_b */
-const char *tier_name(enum tier_id t); /* "gateway", "svc_a", "svc_b", "dbsim" */
-int tier_from_name(const char *s);     /* -1 when unknown */
+const char *tier_name(enum tier_id t); /* "gateway", "svc_a", "svc_b", "dbsim"; TIER_COUNT: "client" */
+int tier_from_name(const char *s);     /* one of the four tiers; -1 when unknown */
 
 /* A forwarding tier (tiers.gateway / tiers.svc_a / tiers.svc_b). */
 struct tier_cfg {
@@ -56,7 +56,8 @@ struct load_cfg {
 	double rate_rps;           /* client requests per scenario second, > 0 */
 	double duration_ms;        /* how long requests are sent */
 	double client_timeout_ms;  /* per client attempt, > 0 */
-	struct retry_policy client_retry; /* "client_retries", "client_backoff" (retry_on: timeout|5xx|connect_error) */
+	struct retry_policy client_retry; /* "client_retries", "client_backoff", "client_retry_on";
+					   * attempt_timeout_ms = client_timeout_ms */
 	int max_outstanding;       /* cap on attempts in flight; 0 = unlimited */
 	double drain_ms;           /* after the last send, how long to wait for answers */
 };
@@ -92,11 +93,19 @@ struct scenario {
 /* Load: defaults, then the file (path NULL: defaults only), then each
  * "key.path=value" of sets in order (value: JSON if it parses as JSON, else
  * a string).  0, or -1 with err filled (see above) and sc left empty.
- * sc must be freed with scenario_free either way. */
+ * sc must be freed with scenario_free either way.
+ * The file and the sets are laid over the defaults the same way: an object
+ * merges into the object it replaces, member by member; anything else
+ * (arrays included) replaces.  A set path names array elements by number
+ * ("faults.0.start"); the number one past the end appends.  Setting a
+ * different service_time.dist drops the old dist's parameters.  The whole
+ * result is checked at once; of several problems, the one earliest in the
+ * file is reported, else the one from the first --set. */
 int scenario_load(struct scenario *sc, const char *path, char *const *sets, size_t nsets, char *err,
 		  size_t errlen);
 void scenario_free(struct scenario *sc);
-/* The resolved scenario as pretty JSON (durations as strings); caller frees. */
+/* The resolved scenario as pretty JSON (durations as strings, as written),
+ * ending in a newline; caller frees.  NULL for a scenario not loaded. */
 char *scenario_resolved_json(const struct scenario *sc);
 
 /* What the faults active at now_ms do to tier t, combined: */
@@ -110,7 +119,9 @@ struct fault_effect {
 void scenario_faults_at(const struct scenario *sc, enum tier_id t, double now_ms, struct fault_effect *out);
 /* The smallest positive timeout in play for tier t (own timeout, attempt
  * timeout, statement timeout, client timeout): the yardstick for the
- * event-loop lag warning.  0 when there is none. */
+ * event-loop lag warning.  A forwarder: its timeout and attempt_timeout;
+ * TIER_DBSIM: statement_timeout; TIER_COUNT (the client): client_timeout.
+ * 0 when there is none. */
 double scenario_smallest_timeout_ms(const struct scenario *sc, enum tier_id t);
 
 #endif
