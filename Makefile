@@ -22,7 +22,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-PROGS      := gateway svc_a svc_b dbsim loadgen report
+PROGS      := gateway svc_a svc_b dbsim loadgen report live
 LIB_SRC    := $(sort $(wildcard lib/*.c))
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_A      := $(BUILD)/libcascade.a
