@@ -405,6 +405,10 @@ int proc_init(struct proc *p, const struct proc_info *info, int argc, char **arg
 	raise_nofile();
 	cfg = event_config_new();
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	/* Timers are armed relative to "now"; with the cached time of the
+	 * current callback round they could fire early by however long the
+	 * round has run so far. */
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_NO_CACHE_TIME);
 	p->base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	if (!p->base) {
