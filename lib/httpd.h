@@ -21,35 +21,44 @@ struct httpd;
 /* Every request goes to one handler (it routes /healthz, /metrics itself). */
 typedef void (*httpd_handler_fn)(struct evhttp_request *req, void *arg);
 
-/* listen: "HOST:PORT" or "PORT" (host 127.0.0.1); port 0 = any free port.
- * NULL and a message ("127.0.0.1:8080: Address already in use") on failure. */
+/* listen: "HOST:PORT" or "PORT" (host 127.0.0.1; HOST is an IPv4 address or
+ * name); port 0 = any free port.  NULL and a message
+ * ("127.0.0.1:8080: Address already in use") on failure. */
 struct httpd *httpd_new(struct event_base *base, const char *listen, httpd_handler_fn handler, void *arg,
 			char *err, size_t errlen);
 int httpd_port(const struct httpd *h); /* the bound port */
 /* Write the bound port and a newline to path atomically (tmp + rename). */
 int httpd_write_port_file(const struct httpd *h, const char *path, char *err, size_t errlen);
 void httpd_stop_accepting(struct httpd *h); /* close the listener; pending requests stay */
+/* Frees every connection, pending requests included (no on_gone): close out
+ * pending requests first.  A watch still registered must still be released
+ * with httpd_unwatch. */
 void httpd_free(struct httpd *h);
 
 /* Reply with a plain-text body (may be NULL); extra headers as name/value
- * pairs terminated by NULL, e.g. "Retry-After", "1", NULL. */
+ * pairs terminated by NULL, e.g. "Retry-After", "1", NULL.  A HEAD request
+ * gets the headers and Content-Length only.  req is evhttp's again after. */
 void httpd_reply(struct evhttp_request *req, int status, const char *body, ...) __attribute__((sentinel));
 void httpd_reply_buf(struct evhttp_request *req, int status, const char *content_type, const void *body,
 		     size_t len);
 
 /* Caller-gone watch.  on_gone runs at most once, from the event loop, when
  * the client closed or reset the connection (or half-closed it); after it
- * returns the glue frees the connection and req is gone: on_gone must drop
- * every pointer to it.  Before replying, call httpd_unwatch (safe with NULL).
- * A client that already pipelined its next request is not "gone": the watch
- * stops quietly. */
+ * returns the glue frees the connection and the watch, and req is gone:
+ * on_gone must drop every pointer to both.  Inside on_gone, httpd_unwatch
+ * is a no-op and httpd_abort is allowed (the connection is freed once).
+ * Before replying, call httpd_unwatch (safe with NULL).  A client that
+ * already pipelined its next request is not "gone": the watch stops quietly
+ * (it still needs httpd_unwatch).  NULL when req has no connection left. */
 struct httpd_watch;
 typedef void (*httpd_gone_fn)(void *arg);
 struct httpd_watch *httpd_watch_caller(struct evhttp_request *req, httpd_gone_fn on_gone, void *arg);
 void httpd_unwatch(struct httpd_watch *w);
 
 /* Drop a pending request without replying: closes its connection (used at
- * shutdown and for stall faults that end).  Fires no on_gone. */
-void httpd_abort(struct evhttp_request *req);
+ * shutdown and for stall faults that end).  Fires no on_gone.  A watch on
+ * req is not freed by this: httpd_unwatch it before or after (either order
+ * is safe; the watch stops when the connection goes). */
+void httpd_abort(struct evhttp_request *req); /* NULL is ignored */
 
 #endif

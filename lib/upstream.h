@@ -30,18 +30,24 @@ struct upstream;
 struct upstream_call;
 typedef void (*upstream_done_fn)(void *arg, const struct upstream_result *res);
 
-/* max_conns: connection cache and per-host cap (one attempt per connection). */
+/* max_conns: connection cache and per-host cap (one attempt per connection);
+ * 0: no per-host cap and a cache of 1024 connections. */
 struct upstream *upstream_new(struct event_base *base, int max_conns);
-/* Cancels every call still running (no callbacks), then frees. */
+/* Cancels every call still running (no callbacks), then frees.  Not from
+ * inside an on_done. */
 void upstream_free(struct upstream *u);
 
 /* Start a GET.  headers: "Name: value" strings, copied.  timeout_real_ms:
- * the whole transfer's limit in *real* ms (0 = none).  on_done runs exactly
- * once unless the call is cancelled first.  Never NULL. */
+ * the whole transfer's limit in *real* ms, counted from this call and
+ * rounded up to whole ms (0 = none).  on_done runs exactly once unless the
+ * call is cancelled first; the call is freed when on_done returns.  A body
+ * over 1 MiB ends the call as UPSTREAM_BROKEN.  Never NULL. */
 struct upstream_call *upstream_get(struct upstream *u, const char *url, const char *const *headers,
 				   size_t nheaders, double timeout_real_ms, upstream_done_fn on_done, void *arg);
 /* Abort a call that has not completed: its connection is closed (so the
- * server sees its caller leave) and on_done will not run.  The call is freed. */
+ * server sees its caller leave) and on_done will not run.  The call is freed.
+ * Safe from any event callback and from another call's on_done; on the call
+ * whose on_done is running it does nothing.  NULL is ignored. */
 void upstream_cancel(struct upstream_call *c);
 size_t upstream_inflight(const struct upstream *u);
 

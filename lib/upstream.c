@@ -1,0 +1,404 @@
+/* upstream: downstream GETs through one libcurl multi handle driven by the
+ * process's event_base (the hiperfifo layout: one event per curl socket, one
+ * timer for curl's timeouts).  User callbacks run only from our own event
+ * callbacks, after the transfer left the multi handle, never from inside
+ * libcurl, so they may start and cancel calls freely. */
+#include "upstream.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "util.h"
+
+#define UPSTREAM_BODY_MAX (1u << 20)	  /* a bigger reply is treated as broken */
+#define UPSTREAM_CONNECT_TIMEOUT_MS 3000L /* loopback connects take microseconds */
+#define UPSTREAM_MAXCONNECTS_UNCAPPED 1024L
+
+/* One curl socket: its event, created and changed by on_socket. */
+struct sock_state {
+	struct upstream *u;
+	curl_socket_t fd;
+	struct event *ev;
+	struct sock_state *prev, *next;
+};
+
+enum call_state {
+	CALL_RUNNING,	 /* in the multi handle */
+	CALL_COMPLETING, /* removed from the multi handle, on_done on the stack */
+};
+
+struct upstream_call {
+	struct upstream *u;
+	CURL *easy;
+	struct curl_slist *headers;
+	struct sbuf body;
+	int body_overflow;
+	long timeout_ms; /* as given to CURLOPT_TIMEOUT_MS; 0 = none */
+	int64_t start_ns;
+	struct event *deadline; /* NULL when timeout_ms == 0 */
+	upstream_done_fn on_done;
+	void *arg;
+	enum call_state state;
+	char errbuf[CURL_ERROR_SIZE];
+	struct upstream_call *prev, *next;
+};
+
+struct upstream {
+	struct event_base *base;
+	CURLM *multi;
+	struct event *timer; /* curl's single timeout */
+	struct upstream_call *calls;
+	struct sock_state *socks;
+	size_t inflight;
+};
+
+static void drain_done(struct upstream *u);
+
+/* ---- socket and timer glue ---- */
+
+/* event_new in on_socket: curl's socket is ready */
+static void on_sock_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream *u = arg; /* not the sock_state: curl may free it below */
+	int action = ((what & EV_READ) ? CURL_CSELECT_IN : 0) | ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
+	int running;
+
+	curl_multi_socket_action(u->multi, fd, action, &running);
+	drain_done(u);
+}
+
+/* evtimer_new in upstream_new: curl's timeout expired */
+static void on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream *u = arg;
+	int running;
+	(void)fd;
+	(void)what;
+
+	curl_multi_socket_action(u->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	drain_done(u);
+}
+
+static void sock_free(struct upstream *u, struct sock_state *ss)
+{
+	if (ss->prev)
+		ss->prev->next = ss->next;
+	else
+		u->socks = ss->next;
+	if (ss->next)
+		ss->next->prev = ss->prev;
+	event_free(ss->ev);
+	free(ss);
+}
+
+/* CURLMOPT_SOCKETFUNCTION */
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	struct upstream *u = userp;
+	struct sock_state *ss = socketp;
+	short kind;
+	(void)easy;
+
+	if (what == CURL_POLL_REMOVE) {
+		if (ss)
+			sock_free(u, ss);
+		return 0;
+	}
+	kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) | ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
+	if (!ss) {
+		ss = xcalloc(1, sizeof(*ss));
+		ss->u = u;
+		ss->fd = fd;
+		ss->next = u->socks;
+		if (u->socks)
+			u->socks->prev = ss;
+		u->socks = ss;
+		curl_multi_assign(u->multi, fd, ss);
+		ss->ev = event_new(u->base, fd, kind, on_sock_event, u);
+		if (!ss->ev)
+			abort();
+	} else {
+		event_del(ss->ev);
+		event_assign(ss->ev, u->base, fd, kind, on_sock_event, u);
+	}
+	if (event_add(ss->ev, NULL) < 0)
+		abort();
+	return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: -1 deletes the timer; 0 means "soon", which must
+ * not be done by calling back into libcurl from here. */
+static int on_timer_update(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct upstream *u = userp;
+	(void)multi;
+
+	if (timeout_ms < 0) {
+		evtimer_del(u->timer);
+	} else {
+		struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+		evtimer_add(u->timer, &tv);
+	}
+	return 0;
+}
+
+/* CURLOPT_WRITEFUNCTION */
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct upstream_call *c = userp;
+	size_t n = size * nmemb;
+
+	if (c->body.len + n > UPSTREAM_BODY_MAX) {
+		c->body_overflow = 1;
+		return 0; /* CURLE_WRITE_ERROR ends the transfer */
+	}
+	sbuf_add(&c->body, data, n);
+	return n;
+}
+
+/* ---- calls ---- */
+
+static void call_unlink_free(struct upstream_call *c)
+{
+	struct upstream *u = c->u;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		u->calls = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	u->inflight--;
+	if (c->deadline)
+		event_free(c->deadline);
+	curl_easy_cleanup(c->easy);
+	curl_slist_free_all(c->headers);
+	sbuf_free(&c->body);
+	free(c);
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static enum upstream_error classify(const struct upstream_call *c, CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_OK:
+		return UPSTREAM_OK;
+	case CURLE_OPERATION_TIMEDOUT: {
+		/* Before the call's own limit only CURLOPT_CONNECTTIMEOUT_MS can
+		 * end it: that is a failure to connect. */
+		int64_t elapsed_ms = (mono_ns() - c->start_ns) / 1000000;
+		curl_off_t connect_us = 0;
+		curl_easy_getinfo(c->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+		if (connect_us == 0 && (c->timeout_ms == 0 || elapsed_ms < c->timeout_ms))
+			return UPSTREAM_CONNECT;
+		return UPSTREAM_TIMEOUT;
+	}
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return UPSTREAM_CONNECT;
+	default: /* GOT_NOTHING, RECV_ERROR, SEND_ERROR, PARTIAL_FILE, WRITE_ERROR, ... */
+		return UPSTREAM_BROKEN;
+	}
+}
+
+/* The call has left the multi handle: report it, then free it. */
+static void deliver(struct upstream_call *c, struct upstream_result *res)
+{
+	res->body = sbuf_str(&c->body);
+	res->body_len = c->body.len;
+	c->state = CALL_COMPLETING;
+	c->on_done(c->arg, res);
+	call_unlink_free(c);
+}
+
+static void finish(struct upstream_call *c, CURLcode rc)
+{
+	struct upstream_result res = {0};
+	long status = 0;
+
+	res.error = classify(c, rc);
+	if (res.error == UPSTREAM_OK) {
+		curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+		res.status = (int)status;
+	} else if (c->body_overflow) {
+		res.message = "response body over 1 MiB";
+	} else {
+		res.message = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
+	}
+	deliver(c, &res);
+}
+
+/* evtimer_new in upstream_get: the call's own limit.  libcurl 7.88 drops a
+ * transfer's pending timeout when socket activity comes less than 1 ms
+ * before it (its expiry list compares truncated ms; fixed in curl 8.4, issue
+ * #11937), and the timeout then waits for another timer, possibly forever.
+ * Whichever of curl's timeout and this one fires first ends the call. */
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream_call *c = arg;
+	struct upstream_result res = {0};
+	(void)fd;
+	(void)what;
+
+	curl_multi_remove_handle(c->u->multi, c->easy); /* closes the connection, as curl would */
+	snprintf(c->errbuf, sizeof(c->errbuf), "Operation timed out after %ld milliseconds", c->timeout_ms);
+	res.error = UPSTREAM_TIMEOUT;
+	res.message = c->errbuf;
+	deliver(c, &res);
+}
+
+/* Deliver every finished transfer.  A message's contents are copied before
+ * curl_multi_remove_handle invalidates it; an on_done that cancels another
+ * finished call also removes that call's queued message, so nothing here
+ * refers to a freed call. */
+static void drain_done(struct upstream *u)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(u->multi, &left)) != NULL) {
+		CURL *easy = msg->easy_handle;
+		CURLcode rc = msg->data.result;
+		char *priv = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+		curl_multi_remove_handle(u->multi, easy);
+		finish((struct upstream_call *)priv, rc);
+	}
+}
+
+struct upstream_call *upstream_get(struct upstream *u, const char *url, const char *const *headers,
+				   size_t nheaders, double timeout_real_ms, upstream_done_fn on_done,
+				   void *arg)
+{
+	struct upstream_call *c = xcalloc(1, sizeof(*c));
+	CURLMcode mrc;
+
+	c->u = u;
+	c->on_done = on_done;
+	c->arg = arg;
+	c->state = CALL_RUNNING;
+	c->easy = curl_easy_init();
+	if (!c->easy)
+		abort();
+	for (size_t i = 0; i < nheaders; i++) {
+		struct curl_slist *l = curl_slist_append(c->headers, headers[i]);
+		if (!l)
+			abort();
+		c->headers = l;
+	}
+	if (timeout_real_ms > 0) {
+		double ms = ceil(timeout_real_ms);
+		c->timeout_ms = ms < 1 ? 1 : ms > 1e9 ? 1000000000L : (long)ms;
+	}
+	c->start_ns = mono_ns();
+
+	curl_easy_setopt(c->easy, CURLOPT_URL, url);
+	curl_easy_setopt(c->easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers);
+	curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->easy, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT_MS, UPSTREAM_CONNECT_TIMEOUT_MS);
+	if (c->timeout_ms > 0)
+		curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+	curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, (void *)c);
+	curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->errbuf);
+	curl_easy_setopt(c->easy, CURLOPT_PRIVATE, (void *)c);
+
+	c->next = u->calls;
+	if (u->calls)
+		u->calls->prev = c;
+	u->calls = c;
+	u->inflight++;
+
+	if (c->timeout_ms > 0) {
+		struct timeval tv = {c->timeout_ms / 1000, (c->timeout_ms % 1000) * 1000};
+		c->deadline = evtimer_new(u->base, on_deadline, c);
+		if (!c->deadline)
+			abort();
+		evtimer_add(c->deadline, &tv);
+	}
+
+	/* Only misuse fails here (a call from inside a libcurl callback, which
+	 * this module never makes) or an allocation: treat it like OOM. */
+	mrc = curl_multi_add_handle(u->multi, c->easy);
+	if (mrc != CURLM_OK) {
+		fprintf(stderr, "upstream: curl_multi_add_handle: %s\n", curl_multi_strerror(mrc));
+		abort();
+	}
+	return c;
+}
+
+void upstream_cancel(struct upstream_call *c)
+{
+	if (!c || c->state == CALL_COMPLETING)
+		return; /* its own on_done is running; it is freed right after */
+	/* Removing an unfinished transfer closes its connection (the socket
+	 * callback runs in here and drops the socket's event). */
+	curl_multi_remove_handle(c->u->multi, c->easy);
+	call_unlink_free(c);
+}
+
+size_t upstream_inflight(const struct upstream *u)
+{
+	return u->inflight;
+}
+
+/* ---- the multi handle ---- */
+
+struct upstream *upstream_new(struct event_base *base, int max_conns)
+{
+	struct upstream *u = xcalloc(1, sizeof(*u));
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		abort();
+	u->base = base;
+	u->timer = evtimer_new(base, on_timeout, u);
+	u->multi = curl_multi_init();
+	if (!u->timer || !u->multi)
+		abort();
+	curl_multi_setopt(u->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(u->multi, CURLMOPT_SOCKETDATA, u);
+	curl_multi_setopt(u->multi, CURLMOPT_TIMERFUNCTION, on_timer_update);
+	curl_multi_setopt(u->multi, CURLMOPT_TIMERDATA, u);
+	/* Without an explicit cap the cache holds 4 x the handles currently
+	 * added, so pooled connections are dropped whenever a burst drains. */
+	curl_multi_setopt(u->multi, CURLMOPT_MAXCONNECTS,
+			  max_conns > 0 ? (long)max_conns : UPSTREAM_MAXCONNECTS_UNCAPPED);
+	curl_multi_setopt(u->multi, CURLMOPT_MAX_HOST_CONNECTIONS, max_conns > 0 ? (long)max_conns : 0L);
+	return u;
+}
+
+void upstream_free(struct upstream *u)
+{
+	if (!u)
+		return;
+	while (u->calls) {
+		curl_multi_remove_handle(u->multi, u->calls->easy);
+		call_unlink_free(u->calls);
+	}
+	curl_multi_cleanup(u->multi);
+	/* Whatever sockets curl did not report removed while cleaning up. */
+	while (u->socks)
+		sock_free(u, u->socks);
+	event_free(u->timer);
+	free(u);
+	curl_global_cleanup();
+}
