@@ -20,6 +20,14 @@
 #define UPSTREAM_BODY_MAX (1u << 20)	  /* a bigger reply is treated as broken */
 #define UPSTREAM_CONNECT_TIMEOUT_MS 3000L /* loopback connects take microseconds */
 #define UPSTREAM_MAXCONNECTS_UNCAPPED 1024L
+/* Above this many calls in flight, calls neither look for nor leave behind a
+ * pooled connection.  libcurl 7.88 finds a reusable connection by walking
+ * every connection to the host, busy ones included, and trims an over-full
+ * cache by walking them all again: under a storm, with thousands of attempts
+ * in flight, that made each new attempt cost milliseconds of CPU and the
+ * event loop fell seconds behind.  So many concurrent attempts are using
+ * every pooled connection anyway, so a fresh one loses nothing. */
+#define UPSTREAM_POOL_MAX_INFLIGHT 256
 
 /* One curl socket: its event, created and changed by on_socket. */
 struct sock_state {
@@ -321,6 +329,10 @@ struct upstream_call *upstream_get(struct upstream *u, const char *url, const ch
 	curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, (void *)c);
 	curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(c->easy, CURLOPT_PRIVATE, (void *)c);
+	if (u->inflight >= UPSTREAM_POOL_MAX_INFLIGHT) {
+		curl_easy_setopt(c->easy, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(c->easy, CURLOPT_FORBID_REUSE, 1L);
+	}
 
 	c->next = u->calls;
 	if (u->calls)
