@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -23,6 +24,28 @@
 static const char *const tier_names[H_TIERS] = {"dbsim", "svc_b", "svc_a", "gateway"};
 
 const char *h_tier_name(int i) { return tier_names[i]; }
+
+/* Every process this test started and has not reaped: a failed assertion
+ * ends the test early, and h_cleanup (the suites' .fini) ends them then. */
+#define ARRAY_LEN_SPAWNED 32
+static pid_t spawned[ARRAY_LEN_SPAWNED];
+static size_t nspawned;
+
+static void forget(pid_t pid)
+{
+	for (size_t i = 0; i < nspawned; i++)
+		if (spawned[i] == pid)
+			spawned[i] = spawned[--nspawned];
+}
+
+void h_cleanup(void)
+{
+	while (nspawned > 0) {
+		pid_t pid = spawned[--nspawned];
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
 
 static double now_s(void)
 {
@@ -66,6 +89,7 @@ pid_t h_spawn(const char *dir, const char *name, char *const argv[])
 	cr_assert(pid >= 0, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
 		if (fd >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);
@@ -74,6 +98,8 @@ pid_t h_spawn(const char *dir, const char *name, char *const argv[])
 		execv(argv[0], argv);
 		_exit(127);
 	}
+	if (nspawned < ARRAY_LEN_SPAWNED)
+		spawned[nspawned++] = pid;
 	return pid;
 }
 
@@ -118,10 +144,13 @@ int h_wait_exit(pid_t pid, double timeout_s)
 	for (;;) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
 		if (r == pid)
+			forget(pid);
+		if (r == pid)
 			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 		if (now_s() > end) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
+			forget(pid);
 			return -1;
 		}
 		nanosleep(&tick, NULL);

@@ -28,7 +28,12 @@ void chain_stop(struct chain *c);
 bool chain_wait_idle(struct chain *c, double timeout_s);
 const char *h_tier_name(int i);
 
-/* Start one process; stdout and stderr go to dir/<name>.log. */
+/* Kill (SIGKILL, by PID) and reap every process started and not yet reaped:
+ * the .fini of every suite, so a failed test leaves nothing running. */
+void h_cleanup(void);
+
+/* Start one process; stdout and stderr go to dir/<name>.log.  It dies with
+ * the test process (PR_SET_PDEATHSIG). */
 pid_t h_spawn(const char *dir, const char *name, char *const argv[]);
 /* Wait until dir/<file> exists (inotify), bounded; its content as an int. */
 int h_wait_port_file(const char *dir, const char *file, double timeout_s);

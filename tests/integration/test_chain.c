@@ -12,6 +12,8 @@
 
 #include "harness.h"
 
+TestSuite(chain, .fini = h_cleanup);
+
 /* Fast and quiet by default; each test overrides what it is about. */
 static const char *const BASE = "{\n"
 				"  \"name\": \"it\",\n"
