@@ -22,7 +22,7 @@
 struct tier {
 	struct proc *p;
 	const struct tier_cfg *cfg;
-	struct treq *head; /* every request not yet freed, for shutdown */
+	struct treq *head, *tail; /* every request not yet freed, newest first */
 };
 
 struct treq {
@@ -78,6 +78,8 @@ static void treq_free(struct treq *r)
 		t->head = r->next;
 	if (r->next)
 		r->next->prev = r->prev;
+	else
+		t->tail = r->prev;
 	event_free(r->ev_deadline);
 	event_free(r->ev_wait);
 	t->p->m.inflight--;
@@ -440,6 +442,8 @@ static void on_request(struct proc *p, struct evhttp_request *req)
 	r->next = t->head;
 	if (t->head)
 		t->head->prev = r;
+	else
+		t->tail = r;
 	t->head = r;
 	trace_new_span_id(&p->rng, r->span_id);
 
@@ -484,13 +488,16 @@ done:
 	treq_maybe_done(r);
 }
 
-/* Shutdown: every request still here becomes a `cancelled` row. */
+/* Shutdown: every request still here becomes a `cancelled` row.  Oldest
+ * first: libcurl finds a connection to close by walking the host's
+ * connections from the oldest, so this order makes each cancel O(1) instead
+ * of O(in flight), and thousands of them end within the second. */
 static void on_stop(struct proc *p)
 {
 	struct tier *t = p->app;
 
-	while (t->head) {
-		struct treq *r = t->head;
+	while (t->tail) {
+		struct treq *r = t->tail;
 		cancel_work(r);
 		if (!r->answered) {
 			httpd_unwatch(r->watch);
