@@ -5,6 +5,8 @@
  * libcurl, so they may start and cancel calls freely. */
 #include "upstream.h"
 
+#include <stdbool.h>
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -199,21 +201,23 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Did the request leave?  An attempt whose time ran out before it could
+ * even send (a server too busy to accept, its backlog full) never reached the
+ * server: that is a failure to connect, not a slow answer. */
+static bool request_sent(const struct upstream_call *c)
+{
+	long sent = 0;
+	curl_easy_getinfo(c->easy, CURLINFO_REQUEST_SIZE, &sent);
+	return sent > 0;
+}
+
 static enum upstream_error classify(const struct upstream_call *c, CURLcode rc)
 {
 	switch (rc) {
 	case CURLE_OK:
 		return UPSTREAM_OK;
-	case CURLE_OPERATION_TIMEDOUT: {
-		/* Before the call's own limit only CURLOPT_CONNECTTIMEOUT_MS can
-		 * end it: that is a failure to connect. */
-		int64_t elapsed_ms = (mono_ns() - c->start_ns) / 1000000;
-		curl_off_t connect_us = 0;
-		curl_easy_getinfo(c->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
-		if (connect_us == 0 && (c->timeout_ms == 0 || elapsed_ms < c->timeout_ms))
-			return UPSTREAM_CONNECT;
-		return UPSTREAM_TIMEOUT;
-	}
+	case CURLE_OPERATION_TIMEDOUT:
+		return request_sent(c) ? UPSTREAM_TIMEOUT : UPSTREAM_CONNECT;
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
@@ -262,9 +266,10 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 
+	res.error = request_sent(c) ? UPSTREAM_TIMEOUT : UPSTREAM_CONNECT;
 	curl_multi_remove_handle(c->u->multi, c->easy); /* closes the connection, as curl would */
-	snprintf(c->errbuf, sizeof(c->errbuf), "Operation timed out after %ld milliseconds", c->timeout_ms);
-	res.error = UPSTREAM_TIMEOUT;
+	snprintf(c->errbuf, sizeof(c->errbuf), "%s timed out after %ld milliseconds",
+		 res.error == UPSTREAM_TIMEOUT ? "Operation" : "Connection", c->timeout_ms);
 	res.message = c->errbuf;
 	deliver(c, &res);
 }

@@ -14,7 +14,7 @@ struct event_base;
 enum upstream_error {
 	UPSTREAM_OK,      /* an HTTP status arrived (any status) */
 	UPSTREAM_TIMEOUT, /* timeout_ms passed first */
-	UPSTREAM_CONNECT, /* could not connect (refused, unreachable) */
+	UPSTREAM_CONNECT, /* could not connect (refused, unreachable, or the time ran out before the request was sent) */
 	UPSTREAM_BROKEN,  /* connected, then the connection closed or broke before a full reply */
 };
 
