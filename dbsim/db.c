@@ -280,8 +280,10 @@ static int read_headers(struct db *db, struct query *q, struct evhttp_request *r
 
 	if ((v = evhttp_find_header(in, TRACEPARENT_HEADER))) {
 		struct traceparent tp;
-		if (trace_parse(v, &tp, why, sizeof(why)) < 0)
+		if (trace_parse(v, &tp, why, sizeof(why)) < 0) {
+			trace_new_trace_id(&db->p->rng, q->trace_id); /* the bad_request row still needs an id */
 			return errf(err, errlen, "%s: %s", TRACEPARENT_HEADER, why);
+		}
 		memcpy(q->trace_id, tp.trace_id, sizeof(q->trace_id));
 		memcpy(q->parent_id, tp.parent_id, sizeof(q->parent_id));
 	} else {

@@ -396,8 +396,10 @@ static int read_headers(struct treq *r, struct evhttp_request *req, char *err, s
 
 	if ((v = evhttp_find_header(in, TRACEPARENT_HEADER))) {
 		struct traceparent tp;
-		if (trace_parse(v, &tp, why, sizeof(why)) < 0)
+		if (trace_parse(v, &tp, why, sizeof(why)) < 0) {
+			trace_new_trace_id(&p->rng, r->trace_id); /* the bad_request row still needs an id */
 			return errf(err, errlen, "%s: %s", TRACEPARENT_HEADER, why);
+		}
 		memcpy(r->trace_id, tp.trace_id, sizeof(r->trace_id));
 		memcpy(r->parent_id, tp.parent_id, sizeof(r->parent_id));
 	} else {
