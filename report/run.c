@@ -165,6 +165,8 @@ static int load_spans(struct run *r, const char *path, char *err, size_t errlen)
 		s->tier = (enum tier_id)tier;
 		s->server = kind[0] == 's';
 		s->outcome = (enum outcome)oc;
+		const char *lineage = csvr_field(c, SP_LINEAGE);
+		s->lineage = *lineage ? strpool_intern(&r->lineages, lineage) : STRPOOL_NONE;
 		if (csvr_int(c, SP_ATTEMPT, &s->attempt, NULL, err, errlen) < 0 ||
 		    csvr_double(c, SP_START, &s->start_ms, NULL, err, errlen) < 0 ||
 		    csvr_double(c, SP_END, &s->end_ms, NULL, err, errlen) < 0 ||
@@ -277,6 +279,7 @@ void run_free(struct run *r)
 		scenario_free(&r->sc);
 	strpool_free(&r->traces);
 	strpool_free(&r->ids);
+	strpool_free(&r->lineages);
 	free(r->attempts);
 	free(r->spans);
 	free(r->stats);

@@ -66,6 +66,7 @@ struct run_span {
 	int status;
 	enum outcome outcome;
 	double queue_ms, work_ms, wasted_ms;
+	uint32_t lineage; /* run.lineages; STRPOOL_NONE when empty */
 };
 
 struct run_stat {
@@ -80,6 +81,7 @@ struct run {
 	struct scenario sc;
 	bool own_sc; /* sc came from scenario.json and is freed with the run */
 	struct strpool traces, ids;
+	struct strpool lineages; /* spans' lineage column ("gateway#1>svc_a#2") */
 	struct run_attempt *attempts;
 	size_t nattempts;
 	struct run_span *spans;

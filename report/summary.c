@@ -104,7 +104,15 @@ double summary_percentile(const double *sorted, size_t n, double p)
 
 /* A request completed when its last attempt got an answer or failed on its
  * own terms; cancelled (cut by the end of the run) and not_sent have no
- * meaningful end. */
+ * meaningful end: NaN then. */
+static double request_latency(const struct run *r, const struct request *q)
+{
+	const struct run_attempt *last = &r->attempts[q->last_row];
+	if (last->outcome == CLIENT_CANCELLED || last->outcome == CLIENT_NOT_SENT || !isfinite(last->end_ms))
+		return NAN;
+	return last->end_ms - q->intended_ms;
+}
+
 static void latency_metrics(const struct run *r, const struct facts *f, struct summary *s)
 {
 	double *lat = xmalloc((f->nrequests ? f->nrequests : 1) * sizeof(*lat));
@@ -113,11 +121,9 @@ static void latency_metrics(const struct run *r, const struct facts *f, struct s
 		const struct request *q = &f->req[t];
 		if (!q->present)
 			continue;
-		const struct run_attempt *last = &r->attempts[q->last_row];
-		if (last->outcome == CLIENT_CANCELLED || last->outcome == CLIENT_NOT_SENT ||
-		    !isfinite(last->end_ms))
-			continue;
-		lat[n++] = last->end_ms - q->intended_ms;
+		double ms = request_latency(r, q);
+		if (isfinite(ms))
+			lat[n++] = ms;
 	}
 	qsort(lat, n, sizeof(*lat), cmp_double);
 	add(s, "latency_p50_ms", "ms", summary_percentile(lat, n, 50), 1);
@@ -231,10 +237,22 @@ static bool on_ok_chain(const struct run *r, const long *span_at, const long *at
 	return false;
 }
 
+bool *summary_db_useful(const struct run *r)
+{
+	bool *useful = xcalloc(r->nspans ? r->nspans : 1, sizeof(*useful));
+	long *span_at = index_spans(r), *attempt_at = index_attempts(r);
+	for (size_t i = 0; i < r->nspans; i++)
+		if (r->spans[i].server && r->spans[i].tier == TIER_DBSIM)
+			useful[i] = on_ok_chain(r, span_at, attempt_at, i);
+	free(span_at);
+	free(attempt_at);
+	return useful;
+}
+
 static void work_metrics(const struct run *r, struct summary *s)
 {
 	double wasted[TIER_COUNT] = {0}, db_work = 0, db_useful = 0;
-	long *span_at = index_spans(r), *attempt_at = index_attempts(r);
+	bool *useful = summary_db_useful(r);
 	for (size_t i = 0; i < r->nspans; i++) {
 		const struct run_span *sp = &r->spans[i];
 		if (!sp->server)
@@ -243,11 +261,10 @@ static void work_metrics(const struct run *r, struct summary *s)
 		if (sp->tier != TIER_DBSIM)
 			continue;
 		db_work += sp->work_ms;
-		if (on_ok_chain(r, span_at, attempt_at, i))
+		if (useful[i])
 			db_useful += sp->work_ms;
 	}
-	free(span_at);
-	free(attempt_at);
+	free(useful);
 	add(s, "db_work_s", "s", db_work / 1000.0, 3);
 	add(s, "db_useful_work_ratio", "ratio", ratio(db_useful, db_work), 4);
 	for (int t = 0; t < TIER_COUNT; t++)
@@ -345,6 +362,28 @@ void summary_compute(const struct run *r, struct summary *s)
 	add(s, "recovery_s", "s", recovery_s(r, &f), 3);
 	lag_metrics(r, s);
 	free(f.req);
+}
+
+struct summary_request *summary_requests(const struct run *r, size_t *n)
+{
+	struct facts f = {0};
+	gather(r, &f);
+	struct summary_request *out = xcalloc(f.nrequests ? f.nrequests : 1, sizeof(*out));
+	*n = 0;
+	for (size_t t = 0; t < f.ntraces; t++) {
+		const struct request *q = &f.req[t];
+		if (!q->present)
+			continue;
+		struct summary_request *o = &out[(*n)++];
+		o->trace = (uint32_t)t;
+		o->intended_ms = q->intended_ms;
+		o->last_row = q->last_row;
+		o->db_hits = q->db_hits;
+		o->succeeded = succeeded(r, q);
+		o->latency_ms = request_latency(r, q);
+	}
+	free(f.req);
+	return out;
 }
 
 const struct summary_metric *summary_find(const struct summary *s, const char *name)

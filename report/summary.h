@@ -9,6 +9,7 @@
 #ifndef REPORT_SUMMARY_H
 #define REPORT_SUMMARY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "run.h"
@@ -40,6 +41,26 @@ struct summary {
 /* Compute every metric from a loaded run (r->sc supplies load.rate_rps,
  * load.duration_ms, faults and time_scale).  Never fails. */
 void summary_compute(const struct run *r, struct summary *s);
+
+/* One client request (all requests.csv rows of one trace id) as the metrics
+ * see it. */
+struct summary_request {
+	uint32_t trace;	    /* run.traces */
+	double intended_ms; /* its first attempt's intended_ms: the second it counts in */
+	size_t last_row;    /* its last attempt in run.attempts: the request's result */
+	unsigned db_hits;   /* dbsim server rows with its trace id */
+	bool succeeded;	    /* the last attempt is ok */
+	double latency_ms;  /* last end - first intended; NaN when not completed */
+};
+/* Every client request, in order of trace id (first appearance in
+ * requests.csv); *n is set.  Caller frees. */
+struct summary_request *summary_requests(const struct run *r, size_t *n);
+
+/* Which span rows are useful dbsim work (db_useful_work_ratio's test): one
+ * flag per r->spans row, true for a dbsim server row whose whole parent
+ * chain is ok up to a client attempt that got 200/ok, false for every other
+ * row.  Caller frees. */
+bool *summary_db_useful(const struct run *r);
 
 /* The metric called name, or NULL. */
 const struct summary_metric *summary_find(const struct summary *s, const char *name);
