@@ -148,7 +148,9 @@ $faults
 set title $(gq "$name: requests in flight per tier")
 set xlabel 'scenario time (s)'
 set ylabel 'requests in flight'
-set offsets 0, 0, graph 0.35, 0
+# the key is six lines tall: room above the data for it
+set offsets 0, 0, graph 0.8, 0
+set key top left
 plot $(gq "$p/inflight.dat") using 1:2 with lines lt 6 title 'client', \
      '' using 1:3 with lines lt 1 title 'gateway', \
      '' using 1:4 with lines lt 4 title 'svc_a', \
