@@ -158,10 +158,13 @@ while [ "$(date +%s)" -le "$deadline" ]; do
 	sleep 0.05
 done
 
-# Stop the chain from the front, so nothing new reaches a stopped tier.
+# Stop the chain: all at once, so a storm that is still going does not run
+# on in the lower tiers while the upper ones close out.  Each process turns
+# what it has in flight into `cancelled` rows; an attempt that no longer
+# reaches a stopped tier is recorded as cut, never lost.
 status=0
+for i in 3 2 1 0; do kill -TERM "${pids[$i]}" 2>/dev/null || true; done
 for i in 3 2 1 0; do
-	kill -TERM "${pids[$i]}" 2>/dev/null || true
 	set +e
 	wait "${pids[$i]}"
 	rc=$?
