@@ -26,14 +26,10 @@ struct query {
 	struct query *qprev, *qnext; /* the FIFO, while queued */
 	struct evhttp_request *req;  /* NULL once the caller is gone */
 	struct httpd_watch *watch;
-	char trace_id[TRACE_ID_LEN + 1];
+	struct inbound in;  /* in.budget_ms: received, for the row; < 0: none */
 	char span_id[SPAN_ID_LEN + 1];
-	char parent_id[SPAN_ID_LEN + 1];
-	char lineage[LINEAGE_MAX];
-	int caller_attempt;
 	double arrival_ms;
 	double deadline_ms; /* < 0: none, or not honoured */
-	double budget_ms;   /* received, for the row; < 0: none */
 	double run_start_ms;
 	double gone_ms;
 	enum qstate state;
@@ -147,21 +143,21 @@ static void finish(struct query *q, int status, enum outcome outcome, const char
 		outcome = OUT_CALLER_GONE;
 	}
 	row = (struct span_row){
-		.trace_id = q->trace_id,
+		.trace_id = q->in.trace_id,
 		.span_id = q->span_id,
-		.parent_span_id = q->parent_id,
+		.parent_span_id = q->in.parent_id,
 		.tier = p->info->name,
 		.kind = "server",
-		.attempt = q->caller_attempt,
+		.attempt = q->in.caller_attempt,
 		.start_ms = q->arrival_ms,
 		.end_ms = now,
-		.budget_ms = q->budget_ms,
+		.budget_ms = q->in.budget_ms,
 		.status = status,
 		.outcome = outcome,
 		.queue_ms = run_from - q->arrival_ms,
 		.work_ms = work,
 		.wasted_ms = wasted,
-		.lineage = q->lineage,
+		.lineage = q->in.lineage,
 	};
 	proc_record(p, &row);
 
@@ -188,7 +184,7 @@ static void run_ended(struct query *q)
 	case OUT_OK:
 		snprintf(body, sizeof(body),
 			 "{\"tier\":\"dbsim\",\"trace_id\":\"%s\",\"lineage\":\"%s\",\"queue_ms\":%.3f,\"work_ms\":%.3f}\n",
-			 q->trace_id, q->lineage, q->run_start_ms - q->arrival_ms,
+			 q->in.trace_id, q->in.lineage, q->run_start_ms - q->arrival_ms,
 			 proc_now_ms(db->p) - q->run_start_ms);
 		finish(q, 200, OUT_OK, body);
 		break;
@@ -272,40 +268,6 @@ static void on_caller_gone(void *arg) /* httpd_watch_caller */
 		dispatch(db);
 }
 
-static int read_headers(struct db *db, struct query *q, struct evhttp_request *req, char *err, size_t errlen)
-{
-	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
-	const char *v;
-	char why[ERR_LEN];
-
-	if ((v = evhttp_find_header(in, TRACEPARENT_HEADER))) {
-		struct traceparent tp;
-		if (trace_parse(v, &tp, why, sizeof(why)) < 0) {
-			trace_new_trace_id(&db->p->rng, q->trace_id); /* the bad_request row still needs an id */
-			return errf(err, errlen, "%s: %s", TRACEPARENT_HEADER, why);
-		}
-		memcpy(q->trace_id, tp.trace_id, sizeof(q->trace_id));
-		memcpy(q->parent_id, tp.parent_id, sizeof(q->parent_id));
-	} else {
-		trace_new_trace_id(&db->p->rng, q->trace_id);
-	}
-	if ((v = evhttp_find_header(in, LINEAGE_HEADER))) {
-		if (lineage_validate(v, why, sizeof(why)) < 0)
-			return errf(err, errlen, "%s: %s", LINEAGE_HEADER, why);
-		snprintf(q->lineage, sizeof(q->lineage), "%s", v);
-		q->caller_attempt = lineage_last_attempt(v);
-	}
-	if ((v = evhttp_find_header(in, db->p->sc.deadline.header))) {
-		int64_t ns;
-		if (deadline_parse(v, &ns, why, sizeof(why)) < 0)
-			return errf(err, errlen, "%s: %s", db->p->sc.deadline.header, why);
-		q->budget_ms = (double)ns / 1e6;
-		if (db->cfg->honor_deadline)
-			q->deadline_ms = q->arrival_ms + q->budget_ms;
-	}
-	return 0;
-}
-
 static void on_request(struct proc *p, struct evhttp_request *req)
 {
 	struct db *db = p->app;
@@ -318,7 +280,7 @@ static void on_request(struct proc *p, struct evhttp_request *req)
 	q->db = db;
 	q->req = req;
 	q->arrival_ms = proc_now_ms(p);
-	q->deadline_ms = q->budget_ms = q->run_start_ms = q->gone_ms = -1;
+	q->deadline_ms = q->run_start_ms = q->gone_ms = -1;
 	q->ev = evtimer_new(p->base, on_query_timer, q);
 	q->next = db->all;
 	if (db->all)
@@ -326,11 +288,13 @@ static void on_request(struct proc *p, struct evhttp_request *req)
 	db->all = q;
 	trace_new_span_id(&p->rng, q->span_id);
 
-	if (read_headers(db, q, req, err, sizeof(err)) < 0) {
+	if (proc_read_inbound(p, req, true, &q->in, err, sizeof(err)) < 0) {
 		snprintf(body, sizeof(body), "dbsim: bad request: %s\n", err);
 		finish(q, 400, OUT_BAD_REQUEST, body);
 		return;
 	}
+	if (db->cfg->honor_deadline && q->in.budget_ms >= 0)
+		q->deadline_ms = q->arrival_ms + q->in.budget_ms;
 	scenario_faults_at(&p->sc, TIER_DBSIM, q->arrival_ms, &fx);
 	if (q->deadline_ms >= 0 && q->deadline_ms <= q->arrival_ms) {
 		finish(q, 504, OUT_DEADLINE_EXPIRED, "dbsim: deadline already expired on arrival\n");

@@ -18,6 +18,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "deadline.h"
 #include "log.h"
 
 #define FLUSH_INTERVAL_REAL_MS 250 /* CSVs reach the disk at least this often */
@@ -350,6 +351,39 @@ void proc_record(struct proc *p, const struct span_row *row)
 		p->m.attempts_by_outcome[row->outcome]++;
 	if (p->spans)
 		record_span(p->spans, row);
+}
+
+int proc_read_inbound(struct proc *p, struct evhttp_request *req, bool read_deadline, struct inbound *in,
+		      char *err, size_t errlen)
+{
+	struct evkeyvalq *headers = evhttp_request_get_input_headers(req);
+	struct traceparent tp;
+	const char *v;
+	char why[ERR_LEN];
+	int64_t ns;
+
+	memset(in, 0, sizeof(*in));
+	in->budget_ms = -1;
+	if ((v = evhttp_find_header(headers, TRACEPARENT_HEADER)) && trace_parse(v, &tp, why, sizeof(why)) == 0) {
+		memcpy(in->trace_id, tp.trace_id, sizeof(in->trace_id));
+		memcpy(in->parent_id, tp.parent_id, sizeof(in->parent_id));
+	} else {
+		trace_new_trace_id(&p->rng, in->trace_id); /* the first tier starts the trace */
+		if (v)
+			return errf(err, errlen, "%s: %s", TRACEPARENT_HEADER, why);
+	}
+	if ((v = evhttp_find_header(headers, LINEAGE_HEADER))) {
+		if (lineage_validate(v, why, sizeof(why)) < 0)
+			return errf(err, errlen, "%s: %s", LINEAGE_HEADER, why);
+		snprintf(in->lineage, sizeof(in->lineage), "%s", v);
+		in->caller_attempt = lineage_last_attempt(v);
+	}
+	if (read_deadline && (v = evhttp_find_header(headers, p->sc.deadline.header))) {
+		if (deadline_parse(v, &ns, why, sizeof(why)) < 0)
+			return errf(err, errlen, "%s: %s", p->sc.deadline.header, why);
+		in->budget_ms = (double)ns / 1e6;
+	}
+	return 0;
 }
 
 static void proc_free(struct proc *p);

@@ -20,6 +20,7 @@
 #include "record.h"
 #include "rng.h"
 #include "scenario.h"
+#include "trace.h"
 #include "upstream.h"
 #include "util.h"
 
@@ -99,6 +100,22 @@ int proc_init(struct proc *p, const struct proc_info *info, int argc, char **arg
 int proc_run(struct proc *p);
 /* Ask for a graceful stop from inside the loop (loadgen when done). */
 void proc_stop(struct proc *p);
+
+/* What a caller sent along with a request: its trace context, the retry
+ * path and, when asked for, the deadline budget. */
+struct inbound {
+	char trace_id[TRACE_ID_LEN + 1];  /* the caller's, or a new trace when none came */
+	char parent_id[SPAN_ID_LEN + 1];  /* the caller's attempt span; "" when none */
+	char lineage[LINEAGE_MAX];        /* "" when none */
+	int caller_attempt;               /* the last hop's attempt number; 0 when none */
+	double budget_ms;                 /* received budget (scenario ms); < 0: none or not read */
+};
+/* Read traceparent, x-cascade-lineage and (with read_deadline) the scenario's
+ * deadline header.  0, or -1 with the 400 reason in err ("grpc-timeout: more
+ * than 8 digits"); in either case in->trace_id is set, so that even a
+ * bad_request row names its request. */
+int proc_read_inbound(struct proc *p, struct evhttp_request *req, bool read_deadline, struct inbound *in,
+		      char *err, size_t errlen);
 
 /* Scenario now, in ms since the run's start. */
 static inline double proc_now_ms(const struct proc *p) { return sclock_now_ms(&p->clock); }

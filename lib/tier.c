@@ -30,13 +30,9 @@ struct treq {
 	struct treq *prev, *next;
 	struct evhttp_request *req; /* NULL once replied, aborted or the caller left */
 	struct httpd_watch *watch;
-	char trace_id[TRACE_ID_LEN + 1];
+	struct inbound in; /* in.budget_ms < 0: none received (or ignored) */
 	char span_id[SPAN_ID_LEN + 1];
-	char parent_id[SPAN_ID_LEN + 1];
-	char lineage_in[LINEAGE_MAX];
-	int caller_attempt;
 	double arrival_ms;
-	double received_budget_ms; /* < 0: none received (or ignored) */
 	double deadline_ms;        /* effective; < 0: none */
 	bool deadline_from_caller; /* the received budget, not the own timeout, set it */
 	/* the answer to the caller */
@@ -89,12 +85,12 @@ static void treq_free(struct treq *r)
 static void write_server_row(struct treq *r)
 {
 	struct span_row row = {
-		.trace_id = r->trace_id,
+		.trace_id = r->in.trace_id,
 		.span_id = r->span_id,
-		.parent_span_id = r->parent_id,
+		.parent_span_id = r->in.parent_id,
 		.tier = r->t->p->info->name,
 		.kind = "server",
-		.attempt = r->caller_attempt,
+		.attempt = r->in.caller_attempt,
 		.start_ms = r->arrival_ms,
 		.end_ms = r->answered_ms,
 		.budget_ms = r->deadline_ms >= 0 ? r->deadline_ms - r->arrival_ms : -1,
@@ -103,7 +99,7 @@ static void write_server_row(struct treq *r)
 		.queue_ms = 0,
 		.work_ms = r->work_ms,
 		.wasted_ms = r->wasted_ms,
-		.lineage = r->lineage_in,
+		.lineage = r->in.lineage,
 	};
 	proc_record(r->t->p, &row);
 }
@@ -176,7 +172,7 @@ static void end_attempt(struct treq *r, int status, enum outcome outcome)
 	r->work_ms += work;
 	r->wasted_ms += wasted;
 	row = (struct span_row){
-		.trace_id = r->trace_id,
+		.trace_id = r->in.trace_id,
 		.span_id = r->attempt_span,
 		.parent_span_id = r->span_id,
 		.tier = p->info->name,
@@ -327,7 +323,7 @@ static double attempt_timeout_ms(const struct treq *r, double now)
 	/* Without its own per-attempt limit an attempt gets the tier's timeout, as
 	 * an HTTP client with one timeout does, or else the received budget. */
 	if (per <= 0)
-		per = cfg->timeout_ms > 0 ? cfg->timeout_ms : fmax(r->received_budget_ms, 0);
+		per = cfg->timeout_ms > 0 ? cfg->timeout_ms : fmax(r->in.budget_ms, 0);
 	if (bounds_attempts(r)) {
 		double left = r->deadline_ms - now;
 		per = per > 0 ? fmin(per, left) : left;
@@ -368,9 +364,9 @@ static void start_attempt(struct treq *r)
 	r->attempts++;
 	r->attempt_start_ms = now;
 	trace_new_span_id(&p->rng, r->attempt_span);
-	if (lineage_append(r->attempt_lineage, r->lineage_in, name, r->attempts) < 0)
+	if (lineage_append(r->attempt_lineage, r->in.lineage, name, r->attempts) < 0)
 		snprintf(r->attempt_lineage, sizeof(r->attempt_lineage), "%s#%d", name, r->attempts);
-	trace_format(traceparent, r->trace_id, r->attempt_span, 1);
+	trace_format(traceparent, r->in.trace_id, r->attempt_span, 1);
 	headers[nheaders++] = xasprintf("%s: %s", TRACEPARENT_HEADER, traceparent);
 	headers[nheaders++] = xasprintf("%s: %s", LINEAGE_HEADER, r->attempt_lineage);
 	if (r->attempt_budget_ms >= 0) {
@@ -384,42 +380,6 @@ static void start_attempt(struct treq *r)
 			       timeout_ms > 0 ? sclock_real_ms(&p->clock, timeout_ms) : 0, on_attempt_done, r);
 	for (i = 0; i < nheaders; i++)
 		free(headers[i]);
-}
-
-/* Read the three propagated headers; 0, or -1 with a 400 reason in err. */
-static int read_headers(struct treq *r, struct evhttp_request *req, char *err, size_t errlen)
-{
-	struct proc *p = r->t->p;
-	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
-	const char *v;
-	char why[ERR_LEN];
-
-	if ((v = evhttp_find_header(in, TRACEPARENT_HEADER))) {
-		struct traceparent tp;
-		if (trace_parse(v, &tp, why, sizeof(why)) < 0) {
-			trace_new_trace_id(&p->rng, r->trace_id); /* the bad_request row still needs an id */
-			return errf(err, errlen, "%s: %s", TRACEPARENT_HEADER, why);
-		}
-		memcpy(r->trace_id, tp.trace_id, sizeof(r->trace_id));
-		memcpy(r->parent_id, tp.parent_id, sizeof(r->parent_id));
-	} else {
-		trace_new_trace_id(&p->rng, r->trace_id); /* the first tier starts the trace */
-	}
-	if ((v = evhttp_find_header(in, LINEAGE_HEADER))) {
-		if (lineage_validate(v, why, sizeof(why)) < 0)
-			return errf(err, errlen, "%s: %s", LINEAGE_HEADER, why);
-		snprintf(r->lineage_in, sizeof(r->lineage_in), "%s", v);
-		r->caller_attempt = lineage_last_attempt(v);
-	}
-	/* With propagate_deadline off the header is ignored entirely, like a
-	 * handler that starts from context.Background(). */
-	if (r->t->cfg->propagate_deadline && (v = evhttp_find_header(in, p->sc.deadline.header))) {
-		int64_t ns;
-		if (deadline_parse(v, &ns, why, sizeof(why)) < 0)
-			return errf(err, errlen, "%s: %s", p->sc.deadline.header, why);
-		r->received_budget_ms = (double)ns / 1e6;
-	}
-	return 0;
 }
 
 static void on_request(struct proc *p, struct evhttp_request *req)
@@ -437,7 +397,6 @@ static void on_request(struct proc *p, struct evhttp_request *req)
 	r->t = t;
 	r->req = req;
 	r->arrival_ms = proc_now_ms(p);
-	r->received_budget_ms = -1;
 	r->wasted_from_ms = -1;
 	r->ev_deadline = evtimer_new(p->base, on_deadline, r);
 	r->ev_wait = evtimer_new(p->base, on_wait_over, r);
@@ -449,13 +408,15 @@ static void on_request(struct proc *p, struct evhttp_request *req)
 	t->head = r;
 	trace_new_span_id(&p->rng, r->span_id);
 
-	if (read_headers(r, req, err, sizeof(err)) < 0) {
+	/* With propagate_deadline off the deadline header is ignored entirely,
+	 * like a handler that starts from context.Background(). */
+	if (proc_read_inbound(p, req, t->cfg->propagate_deadline, &r->in, err, sizeof(err)) < 0) {
 		replyf(r, 400, OUT_BAD_REQUEST, "%s: bad request: %s\n", name, err);
 		goto done;
 	}
-	r->deadline_ms = deadline_effective_ms(r->arrival_ms, t->cfg->timeout_ms, r->received_budget_ms);
+	r->deadline_ms = deadline_effective_ms(r->arrival_ms, t->cfg->timeout_ms, r->in.budget_ms);
 	r->deadline_from_caller =
-		r->received_budget_ms >= 0 && (t->cfg->timeout_ms <= 0 || r->received_budget_ms < t->cfg->timeout_ms);
+		r->in.budget_ms >= 0 && (t->cfg->timeout_ms <= 0 || r->in.budget_ms < t->cfg->timeout_ms);
 
 	scenario_faults_at(&p->sc, p->info->tier, r->arrival_ms, &fx);
 	max_inflight = fx.capacity >= 0 ? fx.capacity : t->cfg->max_inflight;
