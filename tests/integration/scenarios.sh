@@ -8,6 +8,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export CASCADE_BIN=${CASCADE_BIN:-$root/build/bin}
 scale=${CASCADE_TEST_SCALE:-0.05}
+seed=${CASCADE_TEST_SEED:-}   # empty: the scenarios' own seed
 work=$(mktemp -d /tmp/cascade-scen-XXXXXX)
 failures=0
 
@@ -63,6 +64,7 @@ consistency() { # consistency DIR
 
 for s in incident single-deadline; do
 	"$root/scripts/run_scenario.sh" "$root/scenarios/$s.json" -o "$work/$s" --time-scale "$scale" --quiet \
+		${seed:+--seed "$seed"} \
 		>"$work/$s.out" 2>&1 || { cat "$work/$s.out" >&2; fail "$s: run_scenario.sh failed"; continue; }
 	for f in requests.csv spans.csv stats.csv timeseries.csv summary.csv scenario.json run.log; do
 		[ -s "$work/$s/$f" ] || fail "$s: $f missing or empty"
