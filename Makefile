@@ -92,14 +92,20 @@ integration: $(BINS) $(BUILD)/bin/integration-tests
 demo: deps all
 	$(Q)scripts/demo.sh
 
-bench: all
-	$(Q)scripts/bench.sh
+bench: all $(BUILD)/bin/hammer
+	$(Q)CASCADE_BIN=$(abspath $(BUILD)/bin) scripts/bench.sh
+
+# The bench's load client (bench/), kept out of `all` and the tests.
+$(BUILD)/bin/hammer: $(BUILD)/bench/hammer.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lm
 
 san:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-san SAN=1 all unit integration
 
 valgrind: all
-	$(Q)scripts/valgrind.sh
+	$(Q)CASCADE_BIN=$(abspath $(BUILD)/bin) scripts/valgrind.sh
 
 clang:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-clang CC=clang all
