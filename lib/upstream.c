@@ -22,7 +22,6 @@
 #define UPSTREAM_BODY_MAX (1u << 20)	  /* a bigger reply is treated as broken */
 #define UPSTREAM_CONNECT_TIMEOUT_MS 3000L /* loopback connects take microseconds */
 #define UPSTREAM_MAXCONNECTS_UNCAPPED 1024L
-#define UPSTREAM_RECV_BUFFER 4096L
 /* Above this many calls in flight, calls neither look for nor leave behind a
  * pooled connection.  libcurl 7.88 finds a reusable connection by walking
  * every connection to the host, busy ones included, and trims an over-full
@@ -335,9 +334,6 @@ struct upstream_call *upstream_get(struct upstream *u, const char *url, const ch
 	curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, (void *)c);
 	curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(c->easy, CURLOPT_PRIVATE, (void *)c);
-	/* Replies in the chain are a few hundred bytes; curl's default 16 KiB
-	 * receive buffer was most of the memory an attempt in flight costs. */
-	curl_easy_setopt(c->easy, CURLOPT_BUFFERSIZE, UPSTREAM_RECV_BUFFER);
 	if (u->inflight >= UPSTREAM_POOL_MAX_INFLIGHT) {
 		curl_easy_setopt(c->easy, CURLOPT_FRESH_CONNECT, 1L);
 		curl_easy_setopt(c->easy, CURLOPT_FORBID_REUSE, 1L);
