@@ -16,8 +16,6 @@
 #include "log.h"
 #include "trace.h"
 
-#define STATUS_CALLER_GONE 499
-
 enum qstate { Q_NEW, Q_QUEUED, Q_RUNNING, Q_HELD };
 
 struct query {

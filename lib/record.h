@@ -27,6 +27,10 @@ enum outcome {
 const char *outcome_name(enum outcome o); /* "unknown" for a value out of range */
 int outcome_from_name(const char *s); /* -1 when unknown */
 
+/* The status a server row records when its caller closed the connection
+ * before the answer: nginx's convention for "the client closed first". */
+#define STATUS_CALLER_GONE 499
+
 /* Kinds: "server" (an inbound request handled), "client" (an attempt sent). */
 struct span_row {
 	const char *trace_id;       /* 32 hex */

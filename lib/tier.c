@@ -17,8 +17,6 @@
 #include "log.h"
 #include "trace.h"
 
-#define STATUS_CALLER_GONE 499 /* nginx's convention for "the client closed first" */
-
 struct tier {
 	struct proc *p;
 	const struct tier_cfg *cfg;
