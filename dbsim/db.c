@@ -10,10 +10,7 @@
 
 #include <event2/event.h>
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 
-#include "deadline.h"
-#include "log.h"
 #include "trace.h"
 
 enum qstate { Q_NEW, Q_QUEUED, Q_RUNNING, Q_HELD };

@@ -11,10 +11,8 @@
 
 #include <event2/event.h>
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 
 #include "deadline.h"
-#include "log.h"
 #include "trace.h"
 
 struct tier {
