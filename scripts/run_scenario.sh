@@ -124,10 +124,17 @@ fi
 
 lg=(--out "$out/tiers" --upstream "$upstream")
 [ "$quiet" = 1 ] || [ "$live" = 1 ] && lg+=(--quiet)
+# In the background and waited for, so that a signal to this script is acted
+# on at once (bash runs traps only between foreground commands).
+"$bin/loadgen" "${args[@]}" "${lg[@]}" 2>>"$log" &
+lg_pid=$!
+pids+=("$lg_pid")
+names+=(loadgen)
 set +e
-"$bin/loadgen" "${args[@]}" "${lg[@]}" 2>>"$log"
+wait "$lg_pid"
 lg_rc=$?
 set -e
+unset 'pids[4]' 'names[4]' # reaped
 if [ -n "$live_pid" ]; then
 	kill "$live_pid" 2>/dev/null || true
 	wait "$live_pid" 2>/dev/null || true
