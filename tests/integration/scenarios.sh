@@ -37,21 +37,30 @@ consistency() { # consistency DIR
 	# parents: gateway servers ← loadgen attempts; servers ← the previous tier's
 	# client rows; client rows ← their own tier's server row.  An attempt
 	# without a server row downstream must have been cut (cancelled or broken).
-	out=$(awk -F, '
+	# when each tier began to stop (scenario ms), from its log line
+	local stops
+	stops=$(awk '/ INFO SIG(TERM|INT): stopping/ { sub(/s$/, "", $2); printf "%s %s ", $1, $2 }' "$dir/run.log")
+	out=$(awk -F, -v stops="$stops" '
 		FNR == 1 { next }
 		FILENAME ~ /requests.csv$/ { if ($8 != "not_sent") { attempt["client", $9] = $8; sent["client"]++ } next }
 		{ tier = $4; kind = $5; span = $2; parent = $3
 		  if (kind == "server") { server[tier, span] = 1; srv[tier]++; sparent[tier, NR] = parent; stier[NR] = tier }
-		  else { client[tier, span] = $11; cparent[span] = parent; ctier[span] = tier; sent[tier]++ } }
+		  else { client[tier, span] = $11; cparent[span] = parent; ctier[span] = tier; cend[span] = $8 + 0; sent[tier]++ } }
 		END {
+		  next_of["gateway"] = "svc_a"; next_of["svc_a"] = "svc_b"; next_of["svc_b"] = "dbsim"
+		  n = split(stops, st, " "); for (i = 1; i + 1 <= n; i += 2) stop[st[i]] = st[i + 1] * 1000
 		  prev["gateway"] = "client"; prev["svc_a"] = "gateway"; prev["svc_b"] = "svc_a"; prev["dbsim"] = "svc_b"
 		  for (k in sparent) { split(k, a, SUBSEP); t = a[1]; p = sparent[k]
 		    if (t == "gateway") { if (!(("client", p) in attempt)) { print "gateway server row without its loadgen attempt " p; exit } }
 		    else if (!((prev[t], p) in client)) { print t " server row without its parent attempt " p; exit }
 		    received[prev[t], p] = 1 }
 		  for (s in cparent) if (!((ctier[s], cparent[s]) in server)) { print "client row " s " without its server row"; exit }
+		  # An attempt with no server row below must have been cut (cancelled,
+		  # broken) or have ended after the next tier began to stop (a tier
+		  # whose loop lags can still be sending when the stop comes).
 		  for (k in client) if (!(k in received) && client[k] != "cancelled" && client[k] != "conn_error") {
-		    split(k, a, SUBSEP); print a[1] " attempt " a[2] " (" client[k] ") never reached the next tier"; exit }
+		    split(k, a, SUBSEP)
+		    if (cend[a[2]] < stop[next_of[a[1]]]) { print a[1] " attempt " a[2] " (" client[k] ") never reached the next tier"; exit } }
 		  for (k in attempt) if (!(k in received) && attempt[k] != "cancelled" && attempt[k] != "conn_error") {
 		    split(k, a, SUBSEP); print "loadgen attempt " a[2] " (" attempt[k] ") never reached the gateway"; exit }
 		  n = 0; for (k in received) n++
