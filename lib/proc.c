@@ -329,17 +329,27 @@ static void on_stop_event(evutil_socket_t fd, short what, void *arg) /* event_ac
 	event_base_loopbreak(p->base);
 }
 
+/* The last stats row describes the run up to the stop, not the close-out
+ * that follows it (thousands of requests in a storm take a while, and that
+ * lag is no part of the scenario). */
+static void close_out(struct proc *p)
+{
+	p->stopping = true;
+	if (p->stats && proc_now_ms(p) >= 0)
+		write_stats_row(p);
+	if (p->on_stop)
+		p->on_stop(p);
+}
+
 void proc_stop(struct proc *p)
 {
 	if (p->stopping)
 		return;
-	p->stopping = true;
 	if (p->httpd)
 		httpd_stop_accepting(p->httpd);
 	/* Close out every in-flight request now, while the loop still runs, so
 	 * each one becomes a recorded row before the files are closed. */
-	if (p->on_stop)
-		p->on_stop(p);
+	close_out(p);
 	event_active(p->ev_stop, EV_TIMEOUT, 0);
 }
 
@@ -529,12 +539,8 @@ int proc_run(struct proc *p)
 
 	if (p->base)
 		event_base_dispatch(p->base);
-	if (!p->stopping && p->on_stop) {
-		p->stopping = true;
-		p->on_stop(p);
-	}
-	if (p->stats && proc_now_ms(p) >= 0)
-		write_stats_row(p);
+	if (!p->stopping)
+		close_out(p);
 	if (csvw_close(p->spans) < 0 || csvw_close(p->stats) < 0) {
 		log_error("cannot write the CSV files in %s: %s", p->out_dir, strerror(errno));
 		rc = 1;
