@@ -49,6 +49,14 @@ static size_t count_rows(const struct h_csv *csv, const char *trace, const char 
 	return n;
 }
 
+/* GET / on the gateway with extra headers, bounded by timeout_ms. */
+static void get_gateway(const struct chain *c, const char *const *hdrs, long timeout_ms, struct h_response *res)
+{
+	char *url = h_url(c, H_GATEWAY, "/");
+	h_get(url, hdrs, timeout_ms, res);
+	free(url);
+}
+
 static double num(const struct h_csv *csv, size_t row, const char *col)
 {
 	return atof(h_csv_get(csv, row, col));
@@ -66,12 +74,9 @@ Test(chain, request_succeeds_end_to_end_and_is_traced_everywhere, .timeout = 30)
 	struct chain c;
 	struct h_response res;
 	const char *hdrs[] = {TRACEPARENT, NULL};
-	char *url;
 
 	chain_start(&c, BASE, NULL);
-	url = h_url(&c, H_GATEWAY, "/");
-	h_get(url, hdrs, 5000, &res);
-	free(url);
+	get_gateway(&c, hdrs, 5000, &res);
 	cr_assert_eq(res.status, 200, "status %ld body %s", res.status, res.body);
 	cr_assert(strstr(res.body, "\"tier\":\"dbsim\""), "the body passes through: %s", res.body);
 	cr_assert(strstr(res.body, "gateway#1>svc_a#1>svc_b#1"), "lineage reaches dbsim: %s", res.body);
@@ -99,12 +104,9 @@ Test(chain, budget_shrinks_down_the_chain, .timeout = 30)
 	struct chain c;
 	struct h_response res;
 	double budget[H_TIERS];
-	char *url;
 
 	chain_start(&c, BASE, sets);
-	url = h_url(&c, H_GATEWAY, "/");
-	h_get(url, hdrs, 5000, &res);
-	free(url);
+	get_gateway(&c, hdrs, 5000, &res);
 	cr_assert_eq(res.status, 200, "status %ld body %s", res.status, res.body);
 	stop_ok(&c);
 
@@ -137,12 +139,9 @@ Test(chain, retries_multiply_down_the_chain, .timeout = 60)
 	struct chain c;
 	struct h_response res;
 	struct h_csv db;
-	char *url;
 
 	chain_start(&c, BASE, sets);
-	url = h_url(&c, H_GATEWAY, "/");
-	h_get(url, hdrs, 10000, &res);
-	free(url);
+	get_gateway(&c, hdrs, 10000, &res);
 	cr_assert_eq(res.status, 500, "the last error passes up: %ld %s", res.status, res.body);
 	stop_ok(&c);
 
@@ -203,12 +202,9 @@ Test(chain, deadline_and_cancellation_stop_all_work_at_the_deadline, .timeout = 
 	struct chain c;
 	struct h_response res;
 	double deadline;
-	char *url;
 
 	chain_start(&c, BASE, sets);
-	url = h_url(&c, H_GATEWAY, "/");
-	h_get(url, hdrs, 5000, &res);
-	free(url);
+	get_gateway(&c, hdrs, 5000, &res);
 	cr_assert_eq(res.status, 504, "%ld %s", res.status, res.body);
 	/* With a margin per hop the innermost deadline comes first: dbsim
 	 * abandons the query (checked every 10 ms, margin 20 ms) and its 504,
@@ -231,12 +227,9 @@ Test(chain, without_deadline_or_cancellation_work_goes_on_and_is_recorded, .time
 	struct chain c;
 	struct h_response res;
 	struct h_csv db;
-	char *url;
 
 	chain_start(&c, BASE, sets);
-	url = h_url(&c, H_GATEWAY, "/");
-	h_get(url, hdrs, 5000, &res);
-	free(url);
+	get_gateway(&c, hdrs, 5000, &res);
 	cr_assert_eq(res.status, 504, "%ld %s", res.status, res.body);
 	cr_assert(strncmp(res.body, "gateway: ", 9) == 0, "the gateway's own timeout names it: %s", res.body);
 	cr_assert(chain_wait_idle(&c, 5));
@@ -266,12 +259,9 @@ Test(chain, client_disconnect_reaches_dbsim_within_milliseconds, .timeout = 60)
 	struct h_response res;
 	struct h_csv db;
 	double gone_at_gateway;
-	char *url;
 
 	chain_start(&c, BASE, sets);
-	url = h_url(&c, H_GATEWAY, "/");
-	h_get(url, hdrs, 300, &res); /* the client gives up after 300 ms */
-	free(url);
+	get_gateway(&c, hdrs, 300, &res); /* the client gives up after 300 ms */
 	cr_assert_eq(res.status, 0);
 	cr_assert(chain_wait_idle(&c, 5));
 	stop_ok(&c);
