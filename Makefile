@@ -3,8 +3,10 @@
 #   make test       install missing packages, build from scratch, run every test
 #   make demo       run the two headline scenarios and compare them
 #   make bench      speed and memory figures
-#   make san        the test suite under ASan/UBSan (build-san/)
-#   make valgrind   the unit tests and a short chain run under valgrind
+#   make soak       a minute of load through the chain: fds and memory before/after
+#   make asan       every program and test built with ASan/UBSan (build-san/)
+#   make test-asan  the whole test suite under ASan/UBSan
+#   make test-valgrind  unit and integration tests under valgrind memcheck
 # Variables: CC (gcc or clang), BUILD (output folder), SAN=1 (sanitizers).
 
 CC      ?= cc
@@ -38,7 +40,8 @@ ifeq ($(V),1)
 Q :=
 endif
 
-.PHONY: all progs clean deps test unit integration demo bench san valgrind clang format
+.PHONY: all progs clean deps test unit integration demo bench soak asan test-asan san valgrind \
+	test-valgrind clang format
 all: $(BINS) $(BUILD)/bin/unit-tests $(BUILD)/bin/integration-tests
 progs: $(BINS)
 
@@ -101,11 +104,21 @@ $(BUILD)/bin/hammer: $(BUILD)/bench/hammer.o $(LIB_A)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lm
 
-san:
+soak: all $(BUILD)/bin/hammer
+	$(Q)CASCADE_BIN=$(abspath $(BUILD)/bin) scripts/soak.sh
+
+asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-san SAN=1 all
+
+test-asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-san SAN=1 all unit integration
 
-valgrind: all
+san: test-asan
+
+test-valgrind: all
 	$(Q)CASCADE_BIN=$(abspath $(BUILD)/bin) scripts/valgrind.sh
+
+valgrind: test-valgrind
 
 clang:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-clang CC=clang all
