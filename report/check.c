@@ -241,7 +241,8 @@ static int scan(struct ctx *c, const char *folder, bool in_tiers, char *err, siz
 		names[n++] = xstrdup(e->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_names);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_names);
 	c->files = xrealloc(c->files, (c->nfiles + n + 1) * sizeof(*c->files));
 	for (size_t i = 0; i < n; i++) {
 		struct csvfile *f = &c->files[c->nfiles++];
