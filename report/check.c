@@ -692,43 +692,88 @@ static void find_stops(struct ctx *c)
 	}
 }
 
-struct hop_count {
-	size_t sent, received, cut, late;
+/* One hop, from a process's attempts into the next tier. */
+struct hop {
+	int from;	    /* RUN_PROC_CLIENT or RUN_PROC_OF_TIER */
+	enum tier_id to;    /* the next tier */
+	bool stopped;	    /* its stop time is known */
+	double stop_ms;	    /* when it began to stop (its last stats row) */
+	bool took_in;	    /* it took in at least one of from's attempts */
+	double frontier_ms; /* the latest send time among the attempts it took in */
+	size_t sent, received, cut, late, queued;
 };
 
-/* One attempt of the hop into tier `to`: received once, or cut, or ended
- * after `to` began to stop (it may then have been answered 503 "stopping"
- * without a row).  Returns false with *why when none of those. */
-static bool hop_attempt(const struct ctx *c, uint32_t id, bool cut, double end_ms, enum tier_id to,
-			struct hop_count *n, char *why, size_t len)
+/* One attempt as the hop sees it. */
+struct hop_attempt {
+	uint32_t id;
+	bool cut;      /* recorded as conn_error or cancelled */
+	bool answered; /* an HTTP status came back */
+	double start_ms, end_ms;
+};
+
+/* Account for one attempt: received once; or cut; or ended after the next
+ * tier began to stop (which answers 503 "stopping" without a row); or never
+ * answered and sent after every request the next tier ever took in: it was
+ * still in that tier's listen queue or socket, behind all it had read, when
+ * the tier stopped, so no row can exist.  Returns false with why filled
+ * when none of those holds. */
+static bool hop_account(const struct ctx *c, struct hop *h, const struct hop_attempt *a, char *why,
+			size_t len)
 {
-	uint32_t got = id == STRPOOL_NONE ? 0 : c->recv[id];
-	int to_proc = RUN_PROC_OF_TIER(to);
-	n->sent++;
+	uint32_t got = a->id == STRPOOL_NONE ? 0 : c->recv[a->id];
+	h->sent++;
 	if (got > 1) {
-		snprintf(why, len, "received %u times by %s", got, tier_name(to));
+		snprintf(why, len, "received %u times by %s", got, tier_name(h->to));
 		return false;
 	}
-	if (got == 1) {
-		n->received++;
-	} else if (cut) {
-		n->cut++;
-	} else if (c->has_stop[to_proc] && end_ms >= c->stop_ms[to_proc]) {
-		n->late++;
-	} else {
+	if (got == 1)
+		h->received++;
+	else if (a->cut)
+		h->cut++;
+	else if (h->stopped && a->end_ms >= h->stop_ms)
+		h->late++;
+	else if (h->stopped && h->took_in && !a->answered && a->start_ms > h->frontier_ms)
+		h->queued++;
+	else {
 		snprintf(why, len, "never reached %s, yet not recorded as conn_error or cancelled",
-			 tier_name(to));
+			 tier_name(h->to));
 		return false;
 	}
 	return true;
 }
 
+/* When each attempt of this hop was sent, by id; NaN when none was. */
+static double sent_ms(const struct ctx *c, int from, uint32_t id)
+{
+	if (!sent_by(c, id, from))
+		return NAN;
+	if (from == RUN_PROC_CLIENT)
+		return c->run.attempts[c->att_of[id] - 1].start_ms;
+	return c->run.spans[c->span_of[id] - 1].start_ms;
+}
+
+static void hop_init(const struct ctx *c, struct hop *h, int from)
+{
+	memset(h, 0, sizeof(*h));
+	h->from = from;
+	h->to = (enum tier_id)from; /* proc p is tier p - 1: the next tier is tier p */
+	h->stopped = c->has_stop[RUN_PROC_OF_TIER(h->to)];
+	h->stop_ms = c->stop_ms[RUN_PROC_OF_TIER(h->to)];
+	for (size_t i = 0; i < c->run.nspans; i++) {
+		const struct run_span *s = &c->run.spans[i];
+		double t = s->server && s->tier == h->to ? sent_ms(c, from, s->parent) : NAN;
+		if (!isnan(t) && (!h->took_in || t > h->frontier_ms)) {
+			h->frontier_ms = t;
+			h->took_in = true;
+		}
+	}
+}
+
 static void check_hop(struct ctx *c, int from)
 {
-	enum tier_id to = (enum tier_id)from; /* the next tier: proc p is tier p - 1 */
-	const char *fname = run_proc_name(from), *tname = tier_name(to);
+	struct hop h;
+	const char *fname = run_proc_name(from), *tname = tier_name((enum tier_id)from);
 	struct offence o = {0};
-	struct hop_count n = {0};
 	char name[96], why[160], unknown[160] = "";
 	snprintf(name, sizeof(name), "%s -> %s: attempts sent = requests received + cut", fname, tname);
 	if (from == RUN_PROC_CLIENT && c->requests != SRC_OK) {
@@ -739,39 +784,44 @@ static void check_hop(struct ctx *c, int from)
 		skip(c, name, missing(c->spans, c->spans_what));
 		return;
 	}
+	hop_init(c, &h, from);
 	if (from == RUN_PROC_CLIENT) {
 		for (size_t i = 0; i < c->run.nattempts; i++) {
 			const struct run_attempt *a = &c->run.attempts[i];
-			bool cut = a->outcome == CLIENT_CONN_ERROR || a->outcome == CLIENT_CANCELLED;
-			if (a->outcome != CLIENT_NOT_SENT &&
-			    !hop_attempt(c, a->span, cut, a->end_ms, to, &n, why, sizeof(why)))
+			struct hop_attempt ha = {
+			    a->span, a->outcome == CLIENT_CONN_ERROR || a->outcome == CLIENT_CANCELLED,
+			    a->status != 0, a->start_ms, a->end_ms};
+			if (a->outcome != CLIENT_NOT_SENT && !hop_account(c, &h, &ha, why, sizeof(why)))
 				blame_attempt(c, &o, i, "loadgen attempt (%s): %s",
 					      client_outcome_name(a->outcome), why);
 		}
 	} else {
 		for (size_t i = 0; i < c->run.nspans; i++) {
 			const struct run_span *s = &c->run.spans[i];
-			bool cut = s->outcome == OUT_CONN_ERROR || s->outcome == OUT_CANCELLED;
+			struct hop_attempt ha = {s->span,
+						 s->outcome == OUT_CONN_ERROR || s->outcome == OUT_CANCELLED,
+						 s->status != 0, s->start_ms, s->end_ms};
 			if (!s->server && RUN_PROC_OF_TIER(s->tier) == from &&
-			    !hop_attempt(c, s->span, cut, s->end_ms, to, &n, why, sizeof(why)))
+			    !hop_account(c, &h, &ha, why, sizeof(why)))
 				blame_span(c, &o, i, "%s attempt (%s): %s", fname, outcome_name(s->outcome),
 					   why);
 		}
 	}
 	/* the other side: every server row of `to` is one of these attempts */
-	if (n.received != c->server_rows[to])
+	if (h.received != c->server_rows[h.to])
 		for (size_t i = 0; i < c->run.nspans; i++) {
 			const struct run_span *s = &c->run.spans[i];
-			if (s->server && s->tier == to && !sent_by(c, s->parent, from))
+			if (s->server && s->tier == h.to && !sent_by(c, s->parent, from))
 				blame_span(c, &o, i, "%s received a request that no %s attempt sent", tname,
 					   fname);
 		}
-	if (!c->has_stop[RUN_PROC_OF_TIER(to)])
+	if (!h.stopped)
 		snprintf(unknown, sizeof(unknown), "; %s's stop time unknown: %s", tname,
 			 c->stats == SRC_OK ? "no stats rows of it" : missing(c->stats, c->stats_what));
 	verdict(c, name, &o,
-		"%zu sent = %zu received + %zu conn_error/cancelled + %zu ended after %s began to stop%s",
-		n.sent, n.received, n.cut, n.late, tname, unknown);
+		"%zu sent = %zu received + %zu conn_error/cancelled + %zu ended after %s began to stop"
+		" + %zu unanswered, sent after the last request %s took in%s",
+		h.sent, h.received, h.cut, h.late, tname, h.queued, tname, unknown);
 }
 
 /* ---- times and work ----------------------------------------------------- */

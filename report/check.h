@@ -2,8 +2,9 @@
  * Every CSV in the folder is whole; each client attempt is in requests.csv
  * once; every span's parent exists; every attempt a process sent was either
  * received by the next tier or recorded as cut (conn_error, cancelled) or
- * ended after that tier began to stop.  The invariants are listed in
- * report/README.md.
+ * cut by that tier's stop (it ended after the stop began, or it got no
+ * answer and was sent after everything the tier took in).  The invariants
+ * are listed in report/README.md.
  *
  * Rows come from requests.csv, spans.csv and stats.csv, or, where those are
  * missing, from the processes' own files (DIR/<tier>.csv, DIR/tiers/...), so

@@ -397,9 +397,48 @@ Test(check, unreceived_attempt_before_the_stop_fails)
 {
 	span_of("bBc1")->end_ms = 1299; /* dbsim began to stop at 1300 */
 	span_of("bBc1")->work_ms = 95;
+	/* and dbsim took in an attempt sent after it, so it was not left
+	 * queued behind everything dbsim read */
+	struct ck_span *b2 = span_of("bBc2");
+	b2->start_ms = 1240;
+	b2->end_ms = 1298;
+	b2->work_ms = 58;
+	spans[nspans++] =
+	    (struct ck_span){"tB", "dB", "bBc2", "dbsim", "server", 2, 1241, 1297, 499, "caller_gone", 56, 0};
 	ck_write();
 	expect_fail();
 	has_line("FAIL: svc_b -> dbsim", "span bBc1: svc_b attempt (timeout): never reached dbsim", NULL);
+}
+
+Test(check, unanswered_attempt_left_queued_at_the_stop)
+{
+	/* the gateway's third attempt, sent after the last one svc_a took in
+	 * (gBc2, at 1200 ms), timed out without an answer before svc_a began to
+	 * stop: it sat in svc_a's queue behind everything svc_a read */
+	spans[nspans++] =
+	    (struct ck_span){"tB", "gBc3", "gB", "gateway", "client", 3, 1250, 1350, 0, "timeout", 100, 0};
+	ck_write();
+	cr_assert_eq(ck_check(), 0, "got:\n%s", sbuf_str(&ck_out));
+	has_line("ok: gateway -> svc_a",
+		 "4 sent = 2 received + 1 conn_error/cancelled + 0 ended after svc_a began to stop + 1 "
+		 "unanswered, sent "
+		 "after the last request svc_a took in",
+		 NULL);
+	/* an attempt that got an answer was read by someone: no such excuse */
+	span_of("gBc3")->status = 504;
+	span_of("gBc3")->outcome = "upstream_error";
+	ck_write();
+	expect_fail();
+	has_line("FAIL: gateway -> svc_a", "span gBc3: gateway attempt (upstream_error): never reached svc_a",
+		 NULL);
+	/* nor one sent before a request svc_a did take in */
+	span_of("gBc3")->status = 0;
+	span_of("gBc3")->outcome = "timeout";
+	span_of("gBc3")->start_ms = 1199;
+	span_of("gBc3")->work_ms = 151;
+	ck_write();
+	expect_fail();
+	has_line("FAIL: gateway -> svc_a", "span gBc3: gateway attempt (timeout): never reached svc_a", NULL);
 }
 
 Test(check, without_stop_times_no_allowance)
