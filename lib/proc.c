@@ -301,6 +301,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg) /* evtimer, arm_t
 	struct proc *p = arg;
 	(void)fd;
 	(void)what;
+	/* Once stopping, the stop's own row stays the last: `report check`
+	 * reads it as the moment this process began to stop. */
+	if (p->stopping)
+		return;
 	if (proc_now_ms(p) >= 0)
 		write_stats_row(p);
 	arm_tick(p);

@@ -72,7 +72,7 @@ struct proc {
 	struct rng rng; /* seeded from (seed, tier) */
 	struct lagmon *lag;
 	struct csvw *spans; /* <out>/<name>.csv (servers only; NULL for loadgen) */
-	struct csvw *stats; /* <out>/<name>_stats.csv */
+	struct csvw *stats; /* <out>/<name>_stats.csv; its last row is written as the stop begins */
 	struct httpd *httpd;
 	struct upstream *up;
 	struct proc_metrics m;

@@ -1,5 +1,6 @@
 /* report: turns a run folder's CSVs into timeseries.csv and summary.csv,
- * puts several runs' summaries side by side, and makes the classroom views:
+ * puts several runs' summaries side by side, checks that a run lost nothing,
+ * and makes the classroom views:
  * plot data, report.html, trace.json and the terminal waterfall.  The
  * command line lives here; the work is in the other files of report/. */
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "compare.h"
 #include "html.h"
 #include "info.h"
@@ -27,6 +29,7 @@
 #endif
 
 enum { EXIT_OK = 0, EXIT_WRITE = 1, EXIT_INPUT = 2 };
+#define EXIT_CHECK_FAILED 1 /* report check: an invariant does not hold */
 
 static const char usage[] = "usage: report DIR\n"
 			    "       report compare DIR... [-o FILE]\n"
@@ -35,6 +38,7 @@ static const char usage[] = "usage: report DIR\n"
 			    "       report waterfall [-w COLUMNS] DIR [TRACE_ID]\n"
 			    "       report series DIR\n"
 			    "       report info DIR\n"
+			    "       report check DIR\n"
 			    "       report --help | --version\n"
 			    "\n"
 			    "report DIR\n"
@@ -72,6 +76,16 @@ static const char usage[] = "usage: report DIR\n"
 			    "  Prints the scenario facts scripts need as KEY<TAB>VALUE lines: name,\n"
 			    "  time_scale, rate_rps, duration_s, client_timeout_s, db_workers, and\n"
 			    "  fault<TAB>START_S<TAB>END_S<TAB>LABEL per fault.\n"
+			    "\n"
+			    "report check DIR\n"
+			    "  Checks that the run lost nothing: every CSV whole (header, fields per\n"
+			    "  row, final newline), each client attempt once in requests.csv, every\n"
+			    "  span's parent present, and each tier's attempts = the next tier's\n"
+			    "  requests + those recorded as conn_error or cancelled + those the next\n"
+			    "  tier's stop cut (report/README.md).  One line per invariant, 'ok: ...'\n"
+			    "  or 'FAIL: ...' naming the first offending FILE:LINE and span, then a\n"
+			    "  summary.  Exit status 0 all hold, 1 one fails, 2 bad usage or a folder\n"
+			    "  that cannot be read.  Missing files skip the checks that need them.\n"
 			    "\n"
 			    "  -o, --output FILE   where compare, html or trace writes\n"
 			    "  -h, --help          this text\n"
@@ -294,6 +308,34 @@ static long parse_count(const char *opt, const char *s, long min)
 		return -1;
 	}
 	return v;
+}
+
+static int check_cmd(int argc, char **argv)
+{
+	struct sbuf out = SBUF_INIT;
+	struct check_result res;
+	char err[ERR_LEN] = "";
+	int opt;
+	optind = 1;
+	while ((opt = next_opt(argc, argv, "h")) != -1) {
+		if (opt == 'h') {
+			fputs(usage, stdout);
+			return EXIT_OK;
+		}
+		return EXIT_INPUT;
+	}
+	if (want_dirs("check", argc, 1, 1) < 0)
+		return EXIT_INPUT;
+	int rc = check_run(argv[optind], &out, &res, err, sizeof(err));
+	fputs(sbuf_str(&out), stdout);
+	sbuf_free(&out);
+	if (rc < 0) {
+		fprintf(stderr, "report check: %s\n", err);
+		return EXIT_INPUT;
+	}
+	printf("%s: %u ok, %u failed, %u skipped: %s\n", argv[optind], res.ok, res.failed, res.skipped,
+	       res.failed ? "records INCONSISTENT" : "nothing lost");
+	return res.failed ? EXIT_CHECK_FAILED : EXIT_OK;
 }
 
 static int info_cmd(int argc, char **argv)
@@ -549,8 +591,8 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*run)(int argc, char **argv);
 	} cmds[] = {
-	    {"compare", compare_cmd},	  {"html", html_cmd},	  {"trace", trace_cmd},
-	    {"waterfall", waterfall_cmd}, {"series", series_cmd}, {"info", info_cmd},
+	    {"compare", compare_cmd}, {"html", html_cmd}, {"trace", trace_cmd}, {"waterfall", waterfall_cmd},
+	    {"series", series_cmd},   {"info", info_cmd}, {"check", check_cmd},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cmds); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0)

@@ -65,15 +65,16 @@ static int opt_num(const struct csvr *c, size_t i, double *out, char *err, size_
 
 enum { RQ_TRACE, RQ_ATTEMPT, RQ_INTENDED, RQ_START, RQ_END, RQ_LATENCY, RQ_STATUS, RQ_OUTCOME, RQ_SPAN };
 
-static int load_requests(struct run *r, const char *path, char *err, size_t errlen)
+int run_load_requests(struct run *r, const char *path, char *err, size_t errlen)
 {
-	size_t cap = 0;
+	size_t cap = r->nattempts; /* push grows from the rows already there */
 	int rc;
 	struct csvr *c = csvr_open(path, REQUESTS_CSV_HEADER, err, errlen);
 	if (!c)
 		return -1;
 	while ((rc = csvr_next(c, err, errlen)) == 1) {
 		struct run_attempt *a = push(&r->attempts, &r->nattempts, &cap, sizeof(*a));
+		a->line = csvr_line(c);
 		const char *trace = csvr_field(c, RQ_TRACE);
 		if (!*trace) {
 			rc = csvr_errf(c, err, errlen, "column 'trace_id': empty");
@@ -126,15 +127,16 @@ enum {
 	SP_LINEAGE
 };
 
-static int load_spans(struct run *r, const char *path, char *err, size_t errlen)
+int run_load_spans(struct run *r, const char *path, char *err, size_t errlen)
 {
-	size_t cap = 0;
+	size_t cap = r->nspans; /* push grows from the rows already there */
 	int rc;
 	struct csvr *c = csvr_open(path, SPAN_CSV_HEADER, err, errlen);
 	if (!c)
 		return -1;
 	while ((rc = csvr_next(c, err, errlen)) == 1) {
 		struct run_span *s = push(&r->spans, &r->nspans, &cap, sizeof(*s));
+		s->line = csvr_line(c);
 		const char *trace = csvr_field(c, SP_TRACE), *span = csvr_field(c, SP_SPAN);
 		const char *parent = csvr_field(c, SP_PARENT), *kind = csvr_field(c, SP_KIND);
 		int tier = tier_from_name(csvr_field(c, SP_TIER));
@@ -187,9 +189,9 @@ static int load_spans(struct run *r, const char *path, char *err, size_t errlen)
 
 enum { ST_T, ST_TIER, ST_INFLIGHT, ST_QUEUE, ST_BUSY, ST_LAG_P99, ST_LAG_MAX };
 
-static int load_stats(struct run *r, const char *path, char *err, size_t errlen)
+int run_load_stats(struct run *r, const char *path, char *err, size_t errlen)
 {
-	size_t cap = 0;
+	size_t cap = r->nstats; /* push grows from the rows already there */
 	int rc;
 	struct csvr *c = csvr_open(path, STATS_CSV_HEADER, err, errlen);
 	if (!c)
@@ -237,15 +239,15 @@ int run_load_csvs(struct run *r, const char *dir, char *err, size_t errlen)
 	if (check_dir(dir, err, errlen) < 0)
 		goto done;
 	path = xasprintf("%s/requests.csv", dir);
-	if (load_requests(r, path, err, errlen) < 0)
+	if (run_load_requests(r, path, err, errlen) < 0)
 		goto done;
 	free(path);
 	path = xasprintf("%s/spans.csv", dir);
-	if (load_spans(r, path, err, errlen) < 0)
+	if (run_load_spans(r, path, err, errlen) < 0)
 		goto done;
 	free(path);
 	path = xasprintf("%s/stats.csv", dir);
-	if (load_stats(r, path, err, errlen) < 0)
+	if (run_load_stats(r, path, err, errlen) < 0)
 		goto done;
 	rc = 0;
 done:

@@ -52,6 +52,7 @@ struct run_attempt {
 	double latency_ms; /* NaN when empty */
 	int status;	   /* 0 when empty */
 	enum client_outcome outcome;
+	size_t line; /* the line of its file the row starts on */
 };
 
 struct run_span {
@@ -67,6 +68,7 @@ struct run_span {
 	enum outcome outcome;
 	double queue_ms, work_ms, wasted_ms;
 	uint32_t lineage; /* run.lineages; STRPOOL_NONE when empty */
+	size_t line;	  /* the line of its file the row starts on */
 };
 
 struct run_stat {
@@ -97,6 +99,12 @@ int run_load(struct run *r, const char *dir, char *err, size_t errlen);
 /* Only the three CSVs; r->sc is left as the caller set it (tests build a
  * scenario in memory and leave own_sc false). */
 int run_load_csvs(struct run *r, const char *dir, char *err, size_t errlen);
+/* One file of each kind, its rows appended to those already loaded (so
+ * several tier files make one table).  0, or -1 with err filled; rows read
+ * before the error stay loaded, the last of them possibly half filled. */
+int run_load_requests(struct run *r, const char *path, char *err, size_t errlen);
+int run_load_spans(struct run *r, const char *path, char *err, size_t errlen);
+int run_load_stats(struct run *r, const char *path, char *err, size_t errlen);
 void run_free(struct run *r);
 
 #endif

@@ -3,7 +3,8 @@
 # leaves every PNG and SVG (and the overlaid ones for two runs),
 # `report trace` writes trace.json that parses as JSON with properly nested
 # events per thread and the worst request in it, scripts/trace.sh prints the
-# worst request's tree within 80 columns, and `report info` names the fault.
+# worst request's tree within 80 columns, `report info` names the fault, and
+# `report check` finds the run's records consistent.
 # Needs CASCADE_BIN (make integration sets it), gnuplot, and python3 or jq.
 set -euo pipefail
 
@@ -18,6 +19,8 @@ fail() { echo "classroom.sh: FAIL: $*" >&2; exit 1; }
 	--set load.duration=20s --set load.drain=20s --set faults.0.start=5s --set faults.0.end=10s \
 	>"$tmp/run.out" 2>&1 || { cat "$tmp/run.out" >&2; fail "run_scenario.sh failed"; }
 run=$tmp/runs/inc
+"$bin/report" check "$run" >"$tmp/check.out" 2>&1 ||
+	{ cat "$tmp/check.out" >&2; fail "report check: the run's records are inconsistent"; }
 
 # report info: plain lines for scripts
 info=$("$bin/report" info "$run")
