@@ -217,17 +217,26 @@ Test(faults, dbsim_killed_in_flight_gets_502_at_once_and_nothing_hangs, .timeout
 	h_csv_free(&db);
 }
 
+#define RECOVER_BURST 20
+
 Test(faults, dbsim_restarted_on_its_port_and_the_chain_recovers, .timeout = 60)
 {
 	static const char *const sets[] = {"tiers.svc_b.retries=0", NULL};
 	struct chain c;
 	struct h_response res;
 	double restarted_at, recovered_s;
-	int tries = 0;
+	int tries = 0, fd[RECOVER_BURST];
 
 	chain_start(&c, BASE, sets);
-	get_gateway(&c, 5000, &res);
-	cr_assert_eq(res.status, 200, "before the kill: %ld %s", res.status, res.body);
+	/* A burst first, so that svc_b holds pooled connections to the dbsim
+	 * about to die. */
+	for (int i = 0; i < RECOVER_BURST; i++)
+		fd[i] = send_request(&c, i);
+	for (int i = 0; i < RECOVER_BURST; i++) {
+		int status = read_status(fd[i], 5, NULL, 0);
+		cr_assert_eq(status, 200, "request %d before the kill: %d", i, status);
+		close(fd[i]);
+	}
 	kill_dbsim(&c);
 	get_gateway(&c, 5000, &res);
 	cr_assert_eq(res.status, 502, "with dbsim gone: %ld %s", res.status, res.body);
@@ -245,13 +254,22 @@ Test(faults, dbsim_restarted_on_its_port_and_the_chain_recovers, .timeout = 60)
 	 * that itself rather than hand it out and fail the request. */
 	cr_assert_eq(tries, 1, "the first request after the restart failed");
 	cr_assert_lt(recovered_s, 5.0);
+	/* Enough at once that svc_b needs more connections than the one it
+	 * made since the restart. */
+	for (int i = 0; i < RECOVER_BURST; i++)
+		fd[i] = send_request(&c, i);
+	for (int i = 0; i < RECOVER_BURST; i++) {
+		int status = read_status(fd[i], 5, NULL, 0);
+		cr_assert_eq(status, 200, "request %d of the burst after the restart: %d", i, status);
+		close(fd[i]);
+	}
 
 	chain_stop_all(&c, 5, NULL);
 	for (int i = 0; i < H_TIERS; i++)
 		cr_assert_eq(c.exit_status[i], 0, "%s exited with %d", h_tier_name(i), c.exit_status[i]);
 	check_csvs_complete(&c);
 	struct h_csv db = load_tier(&c, "dbsim");
-	cr_assert_eq(count(&db, "server", "ok"), 1, "the new dbsim answered the one request");
+	cr_assert_eq(count(&db, "server", "ok"), 1 + RECOVER_BURST, "the new dbsim answered every request");
 	h_csv_free(&db);
 }
 
