@@ -18,7 +18,7 @@ usage: scripts/run_scenario.sh SCENARIO [options]
 Leaves in DIR: requests.csv spans.csv stats.csv timeseries.csv summary.csv
 scenario.json run.log, and tiers/ with each process's own CSVs.  While a
 process runs, tiers/NAME.pid holds its PID (NAME: dbsim svc_b svc_a gateway
-loadgen); the file goes once the process is reaped.
+loadgen); the files go at the end of the run.
 If a process dies during the run (killed, crashed, or any exit before the
 stop) or exits non-zero at the stop, the run stops there: the report names
 it, its exit status or signal and when, the others are stopped cleanly, and
@@ -135,30 +135,44 @@ fi
 
 scale=$(sed -n 's/.*"time_scale":[[:space:]]*\([0-9.eE+-]*\).*/\1/p' "$out/scenario.json" | head -n1)
 
-# A process that ends before the stop, or exits non-zero at it: say which,
-# how and when (scenario time and real seconds since the run's start), and
-# remember it.  The run is then stopped and its results written as usual.
-failures=()
-reaped() { # reaped INDEX STATUS WHEN(at_the_stop|during_the_run)
-	local i=$1 rc=$2 how now real
-	pids[i]=""
-	rm -f "$out/tiers/${names[$i]}.pid"
-	[ "$3" = during_the_run ] || [ "$rc" != 0 ] || return 0
-	if [ "$rc" -gt 128 ]; then
-		how="killed by signal $((rc - 128)) (SIG$(kill -l $((rc - 128)) 2>/dev/null || echo '?'))"
-	else
-		how="exited with status $rc"
-	fi
-	now=$(date +%s%N)
-	real=$(awk -v n="$now" -v t="$t0" 'BEGIN { printf "%.2f", (n - t) / 1e9 }')
-	if [ "$3" = during_the_run ]; then
-		how="died during the run, at scenario time $(awk -v r="$real" -v s="${scale:-1}" \
-			'BEGIN { printf "%.2f", r / s }') s ($real s real after the start): $how"
-	else
-		how="$how when stopped, $real s real after the start"
-	fi
-	failures+=("${names[$i]} $how")
-	echo "run_scenario: ${names[$i]} $how" | tee -a "$log" >&2
+# A process that ends before the stop, or exits non-zero at it, is a
+# failure of the run.  reaped notes it at once and cheaply (on a loaded
+# machine every fork costs tens of ms, and the others are to be stopped
+# first); describe_failures then says which, how and when (scenario time and
+# real seconds since the run's start).  The run is stopped and its results
+# written as usual.
+failed=0
+pending=()  # "INDEX STATUS WHEN_US KIND", not yet described
+failures=() # the descriptions
+killed=" "  # names of the processes killed by a signal: their files may end mid-row
+reaped() { # reaped INDEX STATUS during_the_run|at_the_stop
+	pids[$1]=""
+	[ "$3" = during_the_run ] || [ "$2" != 0 ] || return 0
+	failed=1
+	pending+=("$1 $2 ${EPOCHREALTIME/./} $3")
+}
+describe_failures() {
+	local p i rc at kind how times
+	for p in "${pending[@]}"; do
+		read -r i rc at kind <<<"$p"
+		if [ "$rc" -gt 128 ]; then
+			how="killed by signal $((rc - 128)) (SIG$(kill -l $((rc - 128)) 2>/dev/null || echo '?'))"
+			killed+="${names[$i]} "
+		else
+			how="exited with status $rc"
+		fi
+		times=$(awk -v n="$at" -v t="$t0" -v s="${scale:-1}" \
+			'BEGIN { r = (n * 1000 - t) / 1e9; printf "%.2f %.2f", r / s, r }')
+		if [ "$kind" = during_the_run ]; then
+			how="died during the run, at scenario time ${times% *} s (${times#* } s real after the start): $how"
+		else
+			how="$how when stopped, ${times#* } s real after the start"
+		fi
+		failures+=("${names[$i]} $how")
+		echo "run_scenario: ${names[$i]} $how" >&2
+		echo "run_scenario: ${names[$i]} $how" >>"$log"
+	done
+	pending=()
 }
 
 lg=(--out "$out/tiers" --upstream "$upstream")
@@ -170,7 +184,7 @@ lg=(--out "$out/tiers" --upstream "$upstream")
 pids+=($!)
 names+=(loadgen)
 echo "${pids[4]}" >"$out/tiers/loadgen.pid"
-while [ -n "${pids[4]}" ] && [ ${#failures[@]} = 0 ]; do
+while [ -n "${pids[4]}" ] && [ "$failed" = 0 ]; do
 	done_pid=""
 	set +e
 	wait -n -p done_pid "${pids[@]}"
@@ -191,14 +205,14 @@ fi
 # Drain: work for callers that are gone may still run (that is the waste being
 # measured); wait until every tier is idle, bounded by the scenario's drain.
 # Not after a failure: a dead tier never looks idle, and the run is over.
-if [ ${#failures[@]} = 0 ]; then
+if [ "$failed" = 0 ]; then
 	drain_real_s=$(awk -v ms="$(sed -n 's/.*"drain":[[:space:]]*"\([^"]*\)".*/\1/p' "$out/scenario.json" | head -n1)" \
 		-v scale="$scale" '
 		function ms_of(s,  n, u) { n = s + 0; u = s; sub(/^[0-9.]+/, "", u)
 			return u == "h" ? n * 3600000 : u == "m" ? n * 60000 : u == "s" ? n * 1000 : u == "ms" ? n : u == "us" ? n / 1000 : n / 1e6 }
 		BEGIN { printf "%.0f", ms_of(ms) * (scale == "" ? 1 : scale) / 1000 + 1 }')
 	deadline=$(( $(date +%s) + drain_real_s ))
-	while [ "$(date +%s)" -le "$deadline" ] && [ ${#failures[@]} = 0 ]; do
+	while [ "$(date +%s)" -le "$deadline" ] && [ "$failed" = 0 ]; do
 		busy=0
 		for i in 0 1 2 3; do
 			if ! kill -0 "${pids[$i]}" 2>/dev/null; then
@@ -225,6 +239,7 @@ fi
 # reaches a stopped tier is recorded as cut, never lost.  loadgen is still
 # running only when the run stops early.
 for i in 4 3 2 1 0; do [ -z "${pids[$i]}" ] || kill -TERM "${pids[$i]}" 2>/dev/null || true; done
+describe_failures
 for i in 4 3 2 1 0; do
 	[ -n "${pids[$i]}" ] || continue
 	set +e
@@ -234,31 +249,41 @@ for i in 4 3 2 1 0; do
 	reaped "$i" "$rc" at_the_stop
 done
 pids=()
+describe_failures
+rm -f "$out"/tiers/*.pid
 
 # Whole rows only: a process killed in the middle of writing a row leaves
-# it half-written at the end of its file; such a row is left out.
-whole_rows() { # whole_rows FILE: the file up to its last newline
-	if [ ! -s "$1" ] || [ "$(tail -c1 "$1" | wc -l)" = 1 ]; then
-		cat "$1"
+# it half-written at the end of its file; such a row is left out.  Only a
+# killed process's files are looked at: the others close theirs cleanly.
+rows_of() { # rows_of NAME FILE: FILE's lines after the header
+	if [[ "$killed" = *" $1 "* ]] && [ -n "$(tail -c1 "$2")" ]; then
+		echo "run_scenario: $2 ends in a partial row ($1 was killed): left out" >&2
+		echo "run_scenario: $2 ends in a partial row ($1 was killed): left out" >>"$log"
+		head -n -1 "$2" | tail -n +2
 	else
-		echo "run_scenario: $1 ends in a partial row (its process died): left out" | tee -a "$log" >&2
-		head -n -1 "$1"
+		tail -n +2 "$2"
 	fi
 }
-if [ -e "$out/tiers/requests.csv" ]; then
-	whole_rows "$out/tiers/requests.csv" >"$out/requests.csv"
+if [[ "$killed" = *" loadgen "* ]] && [ -s "$out/tiers/requests.csv" ]; then
+	{ head -n1 "$out/tiers/requests.csv"; rows_of loadgen "$out/tiers/requests.csv"; } >"$out/requests.csv"
 	rm -f "$out/tiers/requests.csv"
+elif [ -e "$out/tiers/requests.csv" ]; then
+	mv "$out/tiers/requests.csv" "$out/requests.csv"
 fi
 
 # Merge: every tier's spans, sorted by start time, and the stats rows.
 merge() { # merge OUT SORTKEY FILES...: those that exist
-	local dst=$1 key=$2 f have=()
+	local dst=$1 key=$2 f name have=()
 	shift 2
 	for f in "$@"; do [ -s "$f" ] && have+=("$f"); done
 	[ ${#have[@]} -gt 0 ] || return 0
 	{
 		head -n1 "${have[0]}"
-		for f in "${have[@]}"; do whole_rows "$f" | tail -n +2; done | LC_ALL=C sort -t, -k"$key,$key"g -s
+		for f in "${have[@]}"; do
+			name=${f##*/}
+			name=${name%.csv}
+			rows_of "${name%_stats}" "$f"
+		done | LC_ALL=C sort -t, -k"$key,$key"g -s
 	} >"$dst.tmp" && mv "$dst.tmp" "$dst"
 }
 merge "$out/spans.csv" 7 "$out"/tiers/{gateway,svc_a,svc_b,dbsim}.csv
