@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # faults.sh: run_scenario.sh when a process of the run dies under it.  A
 # short run; svc_b is SIGKILLed by its PID (tiers/svc_b.pid) once requests
-# flow, and in a second run svc_a is stopped with SIGTERM (a clean exit, but
-# before the run's end).  Each time run_scenario must say which process,
-# how and when, stop the others cleanly, still write whole CSVs and the
-# summary, and exit 3.
+# flow, leaving a half-written row, and in a second run svc_a is stopped with
+# SIGTERM (a clean exit, but before the run's end).  Each time run_scenario
+# must say which process, how and when, stop the others cleanly, still write
+# whole CSVs (the half row left out) and the summary, and exit 3.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,6 +21,7 @@ wait_for() {
 	shift 2
 	until "$@"; do
 		[ "$(date +%s)" -le "$end" ] || fail "$what: not within the bound"
+		kill -0 "$run_pid" 2>/dev/null || fail "$what: run_scenario ended first"
 		sleep 0.02
 	done
 }
@@ -31,6 +32,7 @@ gateway_has_traffic() { # requests have reached the gateway (its /metrics says s
 		awk '/^cascade_arrivals_total\{/ { n += $2 } END { exit !(n >= 10) }'
 }
 
+partial=0af7651916cd43dd8448eb211c80319c,b7ad6b71 # the start of a row
 # one_run NAME TIER SIGNAL: a run in which TIER gets SIGNAL once requests flow.
 one_run() {
 	local name=$1 tier=$2 sig=$3 out=$tmp/$1 rc start signalled pid f
@@ -43,8 +45,14 @@ one_run() {
 		--time-scale 0.05 --set load.duration=600s --set load.rate=5 --set load.drain=10s \
 		--set faults.0.start=2s --set faults.0.end=600s >"$tmp/run.out" 2>"$tmp/run.err" &
 	run_pid=$!
-	wait_for "$name: traffic through the gateway" 15 gateway_has_traffic "$out"
+	wait_for "$name: traffic through the gateway" 30 gateway_has_traffic "$out"
 	pid=$(cat "$out/tiers/$tier.pid") || fail "$name: no $out/tiers/$tier.pid"
+	if [ "$sig" = KILL ]; then
+		# Killed in the middle of writing a row: stopped, so that it writes
+		# nothing more, the row begun, then killed.
+		kill -STOP "$pid"
+		printf '%s' "$partial" >>"$out/tiers/$tier.csv"
+	fi
 	kill "-$sig" "$pid"
 	signalled=$(date +%s%N)
 	set +e
@@ -66,8 +74,14 @@ one_run() {
 		[ -s "$out/$f.csv" ] || fail "$name: $f.csv missing or empty"
 	done
 	for f in "$out"/*.csv "$out"/tiers/*.csv; do
+		[ "$sig.$f" != "KILL.$out/tiers/$tier.csv" ] || continue # the raw file stays as it was left
 		[ "$(tail -c1 "$f" | wc -l)" = 1 ] || fail "$name: $f ends in a partial line"
 	done
+	if [ "$sig" = KILL ]; then
+		grep -q "^run_scenario: $out/tiers/$tier.csv ends in a partial row ($tier was killed): left out\$" \
+			"$tmp/run.err" || fail "$name: the partial row is not reported"
+		grep -q "$partial" "$out/spans.csv" && fail "$name: the partial row is in spans.csv"
+	fi
 	head -n1 "$out/spans.csv" | grep -q '^trace_id,span_id,' || fail "$name: spans.csv header"
 	[ "$(awk -F, '$4 == "gateway"' "$out/spans.csv" | wc -l)" -gt 0 ] || fail "$name: no gateway rows in spans.csv"
 	awk -F, '$1 == "client_requests" { exit !($2 > 0) }' "$out/summary.csv" ||
