@@ -279,7 +279,7 @@ Test(faults, sigterm_in_a_storm_every_process_exits_within_a_second, .timeout = 
 {
 	static const char *const sets[] = {STALL, "tiers.gateway.retries=2", "tiers.svc_a.retries=2", NULL};
 	struct chain c;
-	int *fd = calloc(STORM, sizeof(*fd));
+	int fd[STORM];
 	double inflight[H_TIERS], closed[H_TIERS], exit_s[H_TIERS];
 
 	chain_start(&c, BASE, sets);
@@ -318,7 +318,6 @@ Test(faults, sigterm_in_a_storm_every_process_exits_within_a_second, .timeout = 
 	}
 	for (int i = 0; i < STORM; i++)
 		close(fd[i]);
-	free(fd);
 }
 
 /* The same stop while svc_b retries into the stalled dbsim: each attempt
@@ -330,7 +329,7 @@ Test(faults, sigterm_in_a_retry_storm_every_process_exits_within_a_second, .time
 		STALL, "tiers.svc_b.retries=10", "tiers.svc_b.attempt_timeout=200ms",
 		"tiers.svc_b.backoff={\"base\":\"1ms\",\"cap\":\"2ms\",\"jitter\":\"none\"}", NULL};
 	struct chain c;
-	int *fd = calloc(STORM, sizeof(*fd));
+	int fd[STORM];
 	double inflight[H_TIERS], closed[H_TIERS], arrivals_db, exit_s[H_TIERS];
 	double end;
 
@@ -378,5 +377,4 @@ Test(faults, sigterm_in_a_retry_storm_every_process_exits_within_a_second, .time
 	h_csv_free(&db);
 	for (int i = 0; i < STORM; i++)
 		close(fd[i]);
-	free(fd);
 }
