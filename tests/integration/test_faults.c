@@ -36,6 +36,20 @@ static const char *const BASE = "{\n"
 
 #define STALL "faults=[{\"tier\":\"dbsim\",\"kind\":\"stall\",\"start\":\"0s\",\"end\":\"1h\"}]"
 
+/* How soon after SIGTERM every process must have exited: 1 s, or 3 s when
+ * the processes carry ASan/UBSan (this test binary is built the same way):
+ * they run 2-3 times slower, and LeakSanitizer scans the heap at exit. */
+#if defined(__SANITIZE_ADDRESS__)
+#define EXIT_BOUND_S 3.0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define EXIT_BOUND_S 3.0
+#endif
+#endif
+#ifndef EXIT_BOUND_S
+#define EXIT_BOUND_S 1.0
+#endif
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -296,7 +310,7 @@ Test(faults, sigterm_in_a_storm_every_process_exits_within_a_second, .timeout = 
 	for (int i = 0; i < H_TIERS; i++) {
 		cr_log_info("%s exited %.1f ms after SIGTERM", h_tier_name(i), exit_s[i] * 1000);
 		cr_assert_eq(c.exit_status[i], 0, "%s exited with %d", h_tier_name(i), c.exit_status[i]);
-		cr_assert_lt(exit_s[i], 1.0, "%s took %.3f s to exit", h_tier_name(i), exit_s[i]);
+		cr_assert_lt(exit_s[i], EXIT_BOUND_S, "%s took %.3f s to exit", h_tier_name(i), exit_s[i]);
 	}
 	check_csvs_complete(&c);
 
@@ -336,12 +350,16 @@ Test(faults, sigterm_in_a_retry_storm_every_process_exits_within_a_second, .time
 	chain_start(&c, BASE, sets);
 	for (int i = 0; i < STORM; i++)
 		fd[i] = send_request(&c, i);
-	/* Wait until the retries flow: dbsim has seen the storm three times. */
+	/* Wait until the whole storm reached svc_b, then until the retries
+	 * flow: dbsim has seen it three times. */
 	end = now_s() + 30;
+	while (chain_metric(&c, H_SVC_B, "cascade_arrivals_total") < STORM && now_s() < end)
+		nanosleep(&(struct timespec){0, 5000000}, NULL);
 	while (chain_metric(&c, H_DBSIM, "cascade_arrivals_total") < 3 * STORM && now_s() < end)
 		nanosleep(&(struct timespec){0, 5000000}, NULL);
-	/* svc_b gives up only after 11 attempts (2.2 s): until then the tiers
-	 * above hold every request. */
+	/* A request svc_b gives up on (after 11 attempts, 2.2 s; sooner than
+	 * the stop only on a slow build) is answered up the chain and not
+	 * retried above svc_b: from here on no tier but dbsim gets a new one. */
 	for (int i = H_SVC_B; i < H_TIERS; i++) {
 		inflight[i] = chain_metric(&c, i, "cascade_inflight");
 		closed[i] = chain_metric(&c, i, "cascade_requests_total");
@@ -353,7 +371,7 @@ Test(faults, sigterm_in_a_retry_storm_every_process_exits_within_a_second, .time
 	for (int i = 0; i < H_TIERS; i++) {
 		cr_log_info("%s exited %.1f ms after SIGTERM", h_tier_name(i), exit_s[i] * 1000);
 		cr_assert_eq(c.exit_status[i], 0, "%s exited with %d", h_tier_name(i), c.exit_status[i]);
-		cr_assert_lt(exit_s[i], 1.0, "%s took %.3f s to exit", h_tier_name(i), exit_s[i]);
+		cr_assert_lt(exit_s[i], EXIT_BOUND_S, "%s took %.3f s to exit", h_tier_name(i), exit_s[i]);
 	}
 	check_csvs_complete(&c);
 
@@ -362,7 +380,7 @@ Test(faults, sigterm_in_a_retry_storm_every_process_exits_within_a_second, .time
 		size_t servers = count(&csv, "server", NULL);
 		cr_log_info("%s: %.0f in flight, %zu rows, %zu cancelled", h_tier_name(i), inflight[i], servers,
 			    count(&csv, "server", "cancelled"));
-		cr_assert_eq(inflight[i], STORM, "%s: %.0f in flight", h_tier_name(i), inflight[i]);
+		cr_assert_eq(servers, STORM, "%s: %zu server rows for %d requests", h_tier_name(i), servers, STORM);
 		cr_assert_eq(servers, closed[i] + inflight[i], "%s: %zu server rows for %.0f closed + %.0f in flight",
 			     h_tier_name(i), servers, closed[i], inflight[i]);
 		h_csv_free(&csv);
