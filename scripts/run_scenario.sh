@@ -16,8 +16,17 @@ usage: scripts/run_scenario.sh SCENARIO [options]
   --quiet              no progress output
   -h, --help
 Leaves in DIR: requests.csv spans.csv stats.csv timeseries.csv summary.csv
-scenario.json run.log, and tiers/ with each process's own CSVs.
-Exit status: 0 ok; 1 a process crashed or failed to start; 2 bad usage or scenario.
+scenario.json run.log, and tiers/ with each process's own CSVs.  While a
+process runs, tiers/NAME.pid holds its PID (NAME: dbsim svc_b svc_a gateway
+loadgen); the files go at the end of the run.
+If a process dies during the run (killed, crashed, or any exit before the
+stop) or exits non-zero at the stop, the run stops there: the report names
+it, its exit status or signal and when, the others are stopped cleanly, and
+the CSVs and the report are still written from whatever was recorded (a
+row a killed process left half-written is dropped).
+Exit status: 0 ok; 1 a process failed to start, or the report failed;
+2 bad usage or scenario; 3 a process died or failed during the run (the
+results folder is complete but for what that process did not record).
 EOF
 }
 
@@ -68,12 +77,13 @@ printf '%s\n' "$resolved" >"$out/scenario.json"
 log="$out/run.log"
 : >"$log"
 
-pids=()
+pids=()  # by index: dbsim svc_b svc_a gateway loadgen; "" once reaped
 names=()
 cleanup() {
-	local pid
-	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+	local i
+	for i in "${!pids[@]}"; do [ -z "${pids[$i]}" ] || kill -TERM "${pids[$i]}" 2>/dev/null || true; done
+	for i in "${!pids[@]}"; do [ -z "${pids[$i]}" ] || wait "${pids[$i]}" 2>/dev/null || true; done
+	rm -f "$out"/tiers/*.pid
 	pids=()
 }
 trap cleanup EXIT
@@ -109,6 +119,7 @@ for tier in dbsim svc_b svc_a gateway; do
 		2>>"$log" &
 	pids+=($!)
 	names+=("$tier")
+	echo $! >"$out/tiers/$tier.pid"
 	port=$(wait_port "$tier" $!) || fail "$tier failed to start"
 	curl -fsS --max-time 2 "http://127.0.0.1:$port/healthz" >/dev/null || fail "$tier is not healthy"
 	upstream="http://127.0.0.1:$port/"
@@ -122,77 +133,176 @@ if [ "$live" = 1 ]; then
 	live_pid=$!
 fi
 
+scale=$(sed -n 's/.*"time_scale":[[:space:]]*\([0-9.eE+-]*\).*/\1/p' "$out/scenario.json" | head -n1)
+
+# A process that ends before the stop, or exits non-zero at it, is a
+# failure of the run.  reaped notes it at once and cheaply (on a loaded
+# machine every fork costs tens of ms, and the others are to be stopped
+# first); describe_failures then says which, how and when (scenario time and
+# real seconds since the run's start).  The run is stopped and its results
+# written as usual.
+failed=0
+pending=()  # "INDEX STATUS WHEN_US KIND", not yet described
+failures=() # the descriptions
+killed=" "  # names of the processes killed by a signal: their files may end mid-row
+reaped() { # reaped INDEX STATUS during_the_run|at_the_stop
+	pids[$1]=""
+	[ "$3" = during_the_run ] || [ "$2" != 0 ] || return 0
+	failed=1
+	pending+=("$1 $2 ${EPOCHREALTIME/./} $3")
+}
+describe_failures() {
+	local p i rc at kind how times
+	for p in "${pending[@]}"; do
+		read -r i rc at kind <<<"$p"
+		if [ "$rc" -gt 128 ]; then
+			how="killed by signal $((rc - 128)) (SIG$(kill -l $((rc - 128)) 2>/dev/null || echo '?'))"
+			killed+="${names[$i]} "
+		else
+			how="exited with status $rc"
+		fi
+		times=$(awk -v n="$at" -v t="$t0" -v s="${scale:-1}" \
+			'BEGIN { r = (n * 1000 - t) / 1e9; printf "%.2f %.2f", r / s, r }')
+		if [ "$kind" = during_the_run ]; then
+			how="died during the run, at scenario time ${times% *} s (${times#* } s real after the start): $how"
+		else
+			how="$how when stopped, ${times#* } s real after the start"
+		fi
+		failures+=("${names[$i]} $how")
+		echo "run_scenario: ${names[$i]} $how" >&2
+		echo "run_scenario: ${names[$i]} $how" >>"$log"
+	done
+	pending=()
+}
+
 lg=(--out "$out/tiers" --upstream "$upstream")
 [ "$quiet" = 1 ] || [ "$live" = 1 ] && lg+=(--quiet)
 # In the background and waited for, so that a signal to this script is acted
-# on at once (bash runs traps only between foreground commands).
+# on at once (bash runs traps only between foreground commands).  Any of the
+# five ending wakes the wait: loadgen finishing is the normal end.
 "$bin/loadgen" "${args[@]}" "${lg[@]}" 2>>"$log" &
-lg_pid=$!
-pids+=("$lg_pid")
+pids+=($!)
 names+=(loadgen)
-set +e
-wait "$lg_pid"
-lg_rc=$?
-set -e
-unset 'pids[4]' 'names[4]' # reaped
+echo "${pids[4]}" >"$out/tiers/loadgen.pid"
+while [ -n "${pids[4]}" ] && [ "$failed" = 0 ]; do
+	done_pid=""
+	set +e
+	wait -n -p done_pid "${pids[@]}"
+	rc=$?
+	set -e
+	[ -n "$done_pid" ] || [ "$rc" -gt 128 ] || break # no child left to wait for: cannot happen
+	for i in "${!pids[@]}"; do
+		if [ -n "$done_pid" ] && [ "${pids[$i]}" = "$done_pid" ]; then
+			if [ "$i" = 4 ] && [ "$rc" = 0 ]; then reaped 4 0 at_the_stop; else reaped "$i" "$rc" during_the_run; fi
+		fi
+	done
+done
 if [ -n "$live_pid" ]; then
 	kill "$live_pid" 2>/dev/null || true
 	wait "$live_pid" 2>/dev/null || true
 fi
-[ "$lg_rc" = 0 ] || fail "loadgen exited with status $lg_rc"
-mv "$out/tiers/requests.csv" "$out/requests.csv"
 
 # Drain: work for callers that are gone may still run (that is the waste being
 # measured); wait until every tier is idle, bounded by the scenario's drain.
-drain_real_s=$(awk -v ms="$(sed -n 's/.*"drain":[[:space:]]*"\([^"]*\)".*/\1/p' "$out/scenario.json" | head -n1)" \
-	-v scale="$(sed -n 's/.*"time_scale":[[:space:]]*\([0-9.eE+-]*\).*/\1/p' "$out/scenario.json" | head -n1)" '
-	function ms_of(s,  n, u) { n = s + 0; u = s; sub(/^[0-9.]+/, "", u)
-		return u == "h" ? n * 3600000 : u == "m" ? n * 60000 : u == "s" ? n * 1000 : u == "ms" ? n : u == "us" ? n / 1000 : n / 1e6 }
-	BEGIN { printf "%.0f", ms_of(ms) * (scale == "" ? 1 : scale) / 1000 + 1 }')
-deadline=$(( $(date +%s) + drain_real_s ))
-for i in "${!names[@]}"; do
-	kill -0 "${pids[$i]}" 2>/dev/null || fail "${names[$i]} died during the run"
-done
-while [ "$(date +%s)" -le "$deadline" ]; do
-	busy=0
-	for tier in dbsim svc_b svc_a gateway; do
-		p=port_$tier
-		n=$({ curl -fsS --max-time 1 "http://127.0.0.1:${!p}/metrics" 2>/dev/null || echo 'cascade_inflight{} -1'; } |
-			awk '/^cascade_inflight\{/ { print $2 }')
-		[ "${n:-0}" = 0 ] || busy=1
+# Not after a failure: a dead tier never looks idle, and the run is over.
+if [ "$failed" = 0 ]; then
+	drain_real_s=$(awk -v ms="$(sed -n 's/.*"drain":[[:space:]]*"\([^"]*\)".*/\1/p' "$out/scenario.json" | head -n1)" \
+		-v scale="$scale" '
+		function ms_of(s,  n, u) { n = s + 0; u = s; sub(/^[0-9.]+/, "", u)
+			return u == "h" ? n * 3600000 : u == "m" ? n * 60000 : u == "s" ? n * 1000 : u == "ms" ? n : u == "us" ? n / 1000 : n / 1e6 }
+		BEGIN { printf "%.0f", ms_of(ms) * (scale == "" ? 1 : scale) / 1000 + 1 }')
+	deadline=$(( $(date +%s) + drain_real_s ))
+	while [ "$(date +%s)" -le "$deadline" ] && [ "$failed" = 0 ]; do
+		busy=0
+		for i in 0 1 2 3; do
+			if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+				set +e
+				wait "${pids[$i]}"
+				rc=$?
+				set -e
+				reaped "$i" "$rc" during_the_run
+				continue
+			fi
+			p=port_${names[$i]}
+			n=$({ curl -fsS --max-time 1 "http://127.0.0.1:${!p}/metrics" 2>/dev/null || echo 'cascade_inflight{} -1'; } |
+				awk '/^cascade_inflight\{/ { print $2 }')
+			[ "${n:-0}" = 0 ] || busy=1
+		done
+		[ "$busy" = 0 ] && break
+		sleep 0.05
 	done
-	[ "$busy" = 0 ] && break
-	sleep 0.05
-done
+fi
 
 # Stop the chain: all at once, so a storm that is still going does not run
 # on in the lower tiers while the upper ones close out.  Each process turns
 # what it has in flight into `cancelled` rows; an attempt that no longer
-# reaches a stopped tier is recorded as cut, never lost.
-status=0
-for i in 3 2 1 0; do kill -TERM "${pids[$i]}" 2>/dev/null || true; done
-for i in 3 2 1 0; do
+# reaches a stopped tier is recorded as cut, never lost.  loadgen is still
+# running only when the run stops early.
+for i in 4 3 2 1 0; do [ -z "${pids[$i]}" ] || kill -TERM "${pids[$i]}" 2>/dev/null || true; done
+describe_failures
+for i in 4 3 2 1 0; do
+	[ -n "${pids[$i]}" ] || continue
 	set +e
 	wait "${pids[$i]}"
 	rc=$?
 	set -e
-	[ "$rc" = 0 ] || { echo "run_scenario: ${names[$i]} exited with status $rc" >&2; status=1; }
+	reaped "$i" "$rc" at_the_stop
 done
 pids=()
-[ "$status" = 0 ] || fail "a process did not stop cleanly"
+describe_failures
+rm -f "$out"/tiers/*.pid
+
+# Whole rows only: a process killed in the middle of writing a row leaves
+# it half-written at the end of its file; such a row is left out.  Only a
+# killed process's files are looked at: the others close theirs cleanly.
+rows_of() { # rows_of NAME FILE: FILE's lines after the header
+	if [[ "$killed" = *" $1 "* ]] && [ -n "$(tail -c1 "$2")" ]; then
+		echo "run_scenario: $2 ends in a partial row ($1 was killed): left out" >&2
+		echo "run_scenario: $2 ends in a partial row ($1 was killed): left out" >>"$log"
+		head -n -1 "$2" | tail -n +2
+	else
+		tail -n +2 "$2"
+	fi
+}
+if [[ "$killed" = *" loadgen "* ]] && [ -s "$out/tiers/requests.csv" ]; then
+	{ head -n1 "$out/tiers/requests.csv"; rows_of loadgen "$out/tiers/requests.csv"; } >"$out/requests.csv"
+	rm -f "$out/tiers/requests.csv"
+elif [ -e "$out/tiers/requests.csv" ]; then
+	mv "$out/tiers/requests.csv" "$out/requests.csv"
+fi
 
 # Merge: every tier's spans, sorted by start time, and the stats rows.
-merge() { # merge OUT SORTKEY FILES...
-	local dst=$1 key=$2
+merge() { # merge OUT SORTKEY FILES...: those that exist
+	local dst=$1 key=$2 f name have=()
 	shift 2
+	for f in "$@"; do [ -s "$f" ] && have+=("$f"); done
+	[ ${#have[@]} -gt 0 ] || return 0
 	{
-		head -n1 "$1"
-		for f in "$@"; do tail -n +2 "$f"; done | LC_ALL=C sort -t, -k"$key,$key"g -s
+		head -n1 "${have[0]}"
+		for f in "${have[@]}"; do
+			name=${f##*/}
+			name=${name%.csv}
+			rows_of "${name%_stats}" "$f"
+		done | LC_ALL=C sort -t, -k"$key,$key"g -s
 	} >"$dst.tmp" && mv "$dst.tmp" "$dst"
 }
 merge "$out/spans.csv" 7 "$out"/tiers/{gateway,svc_a,svc_b,dbsim}.csv
 merge "$out/stats.csv" 1 "$out"/tiers/{loadgen,gateway,svc_a,svc_b,dbsim}_stats.csv
 
-"$bin/report" "$out" >"$out/summary.txt" 2>>"$log" || fail "report failed"
-[ "$quiet" = 1 ] || cat "$out/summary.txt"
-echo "results: $out"
+if [ ${#failures[@]} = 0 ]; then
+	"$bin/report" "$out" >"$out/summary.txt" 2>>"$log" || fail "report failed"
+	[ "$quiet" = 1 ] || cat "$out/summary.txt"
+	echo "results: $out"
+	exit 0
+fi
+# After a failure the report covers what was recorded; a failing report is
+# one more thing to say, not a reason to hide the rest.
+if "$bin/report" "$out" >"$out/summary.txt" 2>>"$log"; then
+	[ "$quiet" = 1 ] || cat "$out/summary.txt"
+else
+	echo "run_scenario: report failed (see $log)" >&2
+fi
+echo "results: $out (incomplete)"
+echo "run_scenario: the run failed:" >&2
+for f in "${failures[@]}"; do echo "  $f" >&2; done
+exit 3

@@ -199,14 +199,65 @@ int h_free_port(void)
 	return port;
 }
 
+/* Start tier i of c listening on addr, its upstream the next tier's port. */
+static void spawn_tier(struct chain *c, int i, const char *addr)
+{
+	char path[512], upstream[64], pf[600], bin[512], listen[64], scale[32];
+	char *argv[64];
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/scenario.json", c->dir);
+	snprintf(bin, sizeof(bin), "%s/%s", h_bin(), tier_names[i]);
+	snprintf(pf, sizeof(pf), "%s/%s.port", c->dir, tier_names[i]);
+	snprintf(listen, sizeof(listen), "%s", addr);
+	argv[n++] = bin;
+	argv[n++] = "--scenario";
+	argv[n++] = path;
+	argv[n++] = "--out";
+	argv[n++] = c->dir;
+	argv[n++] = "--t0";
+	argv[n++] = c->t0;
+	argv[n++] = "--listen";
+	argv[n++] = listen;
+	argv[n++] = "--port-file";
+	argv[n++] = pf;
+	if (h_slow() > 1) { /* scenario time runs slower, as the checker does */
+		snprintf(scale, sizeof(scale), "%g", h_slow());
+		argv[n++] = "--time-scale";
+		argv[n++] = scale;
+	}
+	if (i > 0) {
+		snprintf(upstream, sizeof(upstream), "http://127.0.0.1:%d/", c->port[i - 1]);
+		argv[n++] = "--upstream";
+		argv[n++] = upstream;
+	}
+	for (const char *const *s = c->sets; s && *s && n < 60; s++) {
+		argv[n++] = "--set";
+		argv[n++] = (char *)*s;
+	}
+	argv[n] = NULL;
+	c->pid[i] = h_spawn(c->dir, tier_names[i], argv);
+}
+
+static int wait_tier_port(struct chain *c, int i)
+{
+	char portfile[64];
+	int port;
+
+	snprintf(portfile, sizeof(portfile), "%s.port", tier_names[i]);
+	port = h_wait_port_file(c->dir, portfile, 10);
+	cr_assert(port > 0, "%s did not start (see %s/%s.log)", tier_names[i], c->dir, tier_names[i]);
+	return port;
+}
+
 void chain_start(struct chain *c, const char *scenario_json, const char *const *sets)
 {
-	char path[512], t0[32], scale[32], upstream[64], portfile[64], bin[512], listen[] = "127.0.0.1:0";
+	char path[512];
 	struct timespec rt;
 	FILE *f;
-	int i;
 
 	memset(c, 0, sizeof(*c));
+	c->sets = sets;
 	snprintf(c->dir, sizeof(c->dir), "/tmp/cascade-it-XXXXXX");
 	cr_assert_not_null(mkdtemp(c->dir));
 	snprintf(path, sizeof(path), "%s/scenario.json", c->dir);
@@ -214,47 +265,31 @@ void chain_start(struct chain *c, const char *scenario_json, const char *const *
 	cr_assert_not_null(f);
 	fputs(scenario_json, f);
 	fclose(f);
-	snprintf(scale, sizeof(scale), "%g", h_slow());
 	clock_gettime(CLOCK_REALTIME, &rt);
-	snprintf(t0, sizeof(t0), "%lld", (long long)rt.tv_sec * 1000000000LL + rt.tv_nsec);
+	snprintf(c->t0, sizeof(c->t0), "%lld", (long long)rt.tv_sec * 1000000000LL + rt.tv_nsec);
 
-	upstream[0] = 0;
-	for (i = 0; i < H_TIERS; i++) {
-		snprintf(bin, sizeof(bin), "%s/%s", h_bin(), tier_names[i]);
-		snprintf(portfile, sizeof(portfile), "%s.port", tier_names[i]);
-		char pf[600];
-		snprintf(pf, sizeof(pf), "%s/%s", c->dir, portfile);
-		char *argv[64];
-		int n = 0;
-		argv[n++] = bin;
-		argv[n++] = "--scenario";
-		argv[n++] = path;
-		argv[n++] = "--out";
-		argv[n++] = c->dir;
-		argv[n++] = "--t0";
-		argv[n++] = t0;
-		argv[n++] = "--listen";
-		argv[n++] = listen;
-		argv[n++] = "--port-file";
-		argv[n++] = pf;
-		if (h_slow() > 1) { /* scenario time runs slower, as the checker does */
-			argv[n++] = "--time-scale";
-			argv[n++] = scale;
-		}
-		if (upstream[0]) {
-			argv[n++] = "--upstream";
-			argv[n++] = upstream;
-		}
-		for (const char *const *s = sets; s && *s && n < 60; s++) {
-			argv[n++] = "--set";
-			argv[n++] = (char *)*s;
-		}
-		argv[n] = NULL;
-		c->pid[i] = h_spawn(c->dir, tier_names[i], argv);
-		c->port[i] = h_wait_port_file(c->dir, portfile, 10);
-		cr_assert(c->port[i] > 0, "%s did not start (see %s/%s.log)", tier_names[i], c->dir, tier_names[i]);
-		snprintf(upstream, sizeof(upstream), "http://127.0.0.1:%d/", c->port[i]);
+	for (int i = 0; i < H_TIERS; i++) {
+		spawn_tier(c, i, "127.0.0.1:0");
+		c->port[i] = wait_tier_port(c, i);
 	}
+}
+
+void chain_restart(struct chain *c, int i)
+{
+	char from[600], to[600], addr[32];
+	static const char *const suffixes[] = {"", "_stats"};
+
+	cr_assert_eq(c->pid[i], 0, "%s is still running", tier_names[i]);
+	for (size_t k = 0; k < 2; k++) {
+		snprintf(from, sizeof(from), "%s/%s%s.csv", c->dir, tier_names[i], suffixes[k]);
+		snprintf(to, sizeof(to), "%s/%s%s.before.csv", c->dir, tier_names[i], suffixes[k]);
+		rename(from, to);
+	}
+	snprintf(from, sizeof(from), "%s/%s.port", c->dir, tier_names[i]);
+	unlink(from);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", c->port[i]);
+	spawn_tier(c, i, addr);
+	cr_assert_eq(wait_tier_port(c, i), c->port[i]);
 }
 
 void chain_stop(struct chain *c)
@@ -265,6 +300,41 @@ void chain_stop(struct chain *c)
 			continue;
 		kill(c->pid[i], SIGTERM);
 		c->exit_status[i] = h_wait_exit(c->pid[i], 5);
+		c->pid[i] = 0;
+	}
+}
+
+void chain_stop_all(struct chain *c, double timeout_s, double *exit_s)
+{
+	struct timespec tick = {0, 1000000};
+	double start, end;
+	int left = 0, i, status;
+
+	for (i = 0; i < H_TIERS; i++)
+		if (exit_s)
+			exit_s[i] = -1;
+	start = now_s();
+	for (i = H_TIERS - 1; i >= 0; i--)
+		if (c->pid[i] > 0 && kill(c->pid[i], SIGTERM) == 0)
+			left++;
+	end = start + timeout_s * h_slow();
+	while (left > 0 && now_s() < end) {
+		for (i = 0; i < H_TIERS; i++) {
+			if (c->pid[i] <= 0 || waitpid(c->pid[i], &status, WNOHANG) != c->pid[i])
+				continue;
+			if (exit_s)
+				exit_s[i] = now_s() - start;
+			c->exit_status[i] = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+			forget(c->pid[i]);
+			c->pid[i] = 0;
+			left--;
+		}
+		nanosleep(&tick, NULL);
+	}
+	for (i = 0; i < H_TIERS; i++) {
+		if (c->pid[i] <= 0)
+			continue;
+		c->exit_status[i] = h_wait_exit(c->pid[i], 0); /* still running: killed */
 		c->pid[i] = 0;
 	}
 }
@@ -309,18 +379,37 @@ void h_get(const char *url, const char *const *headers, long timeout_ms, struct 
 	curl_easy_cleanup(e);
 }
 
-static long metric_inflight(int port)
+double chain_metric(const struct chain *c, int i, const char *name)
 {
 	char url[96];
 	struct h_response res;
-	char *p;
+	size_t len = strlen(name);
+	double sum = 0;
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", c->port[i]);
 	h_get(url, NULL, 1000, &res);
-	if (res.status != 200 || !(p = strstr(res.body, "\ncascade_inflight{")))
+	if (res.status != 200)
 		return -1;
-	p = strchr(p, '}');
-	return p ? strtol(p + 1, NULL, 10) : -1;
+	for (const char *line = res.body; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		const char *close;
+		if (strncmp(line, name, len) != 0 || line[len] != '{' || !(close = strchr(line, '}')))
+			continue;
+		sum += strtod(close + 1, NULL);
+	}
+	return sum;
+}
+
+bool chain_wait_inflight(struct chain *c, int i, long n, double timeout_s)
+{
+	double end = now_s() + timeout_s;
+	struct timespec tick = {0, 5000000};
+
+	while (now_s() < end) {
+		if (chain_metric(c, i, "cascade_inflight") == n)
+			return true;
+		nanosleep(&tick, NULL);
+	}
+	return false;
 }
 
 bool chain_wait_idle(struct chain *c, double timeout_s)
@@ -331,7 +420,7 @@ bool chain_wait_idle(struct chain *c, double timeout_s)
 	while (now_s() < end) {
 		bool idle = true;
 		for (int i = 0; i < H_TIERS && idle; i++)
-			idle = metric_inflight(c->port[i]) == 0;
+			idle = c->pid[i] <= 0 || chain_metric(c, i, "cascade_inflight") == 0;
 		if (idle)
 			return true;
 		nanosleep(&tick, NULL);

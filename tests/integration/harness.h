@@ -28,6 +28,8 @@ struct chain {
 	pid_t pid[H_TIERS];
 	int port[H_TIERS];
 	int exit_status[H_TIERS]; /* after chain_stop */
+	char t0[32];              /* the shared --t0, for a restart */
+	const char *const *sets;  /* chain_start's overrides (the caller keeps them alive) */
 };
 
 /* Write scenario_json to dir/scenario.json and start the four processes with
@@ -36,8 +38,22 @@ struct chain {
 void chain_start(struct chain *c, const char *scenario_json, const char *const *sets);
 /* SIGTERM each process (gateway first), wait for it, record its exit status. */
 void chain_stop(struct chain *c);
-/* Wait (bounded by timeout_s) until no tier has an inbound request in flight. */
+/* SIGTERM every running tier at once, as run_scenario does, and reap each
+ * as it exits: exit_status[i], and exit_s[i] (may be NULL) the seconds from
+ * the signal to its exit (-1: still running after timeout_s, then killed). */
+void chain_stop_all(struct chain *c, double timeout_s, double *exit_s);
+/* Start tier i again (after it was killed and reaped: pid[i] == 0) on the
+ * same port with the same arguments; returns once its port file is back.
+ * Its previous <name>.csv and <name>_stats.csv are kept as <name>.before.csv
+ * and <name>_stats.before.csv (the new process truncates its own). */
+void chain_restart(struct chain *c, int i);
+/* Wait (bounded by timeout_s) until no running tier has an inbound request in flight. */
 bool chain_wait_idle(struct chain *c, double timeout_s);
+/* Wait (bounded) until tier i reports exactly n inbound requests in flight. */
+bool chain_wait_inflight(struct chain *c, int i, long n, double timeout_s);
+/* The sum of every sample of a metric (`name{...} value` lines) on tier i's
+ * /metrics; -1 when /metrics does not answer. */
+double chain_metric(const struct chain *c, int i, const char *name);
 const char *h_tier_name(int i);
 
 /* Kill (SIGKILL, by PID) and reap every process started and not yet reaped:
@@ -57,7 +73,7 @@ int h_free_port(void);                        /* a port nothing listens on */
 
 struct h_response {
 	long status; /* 0 when no HTTP answer */
-	char body[4096];
+	char body[8192];
 	int curl_code;
 	double elapsed_ms;
 };

@@ -931,3 +931,72 @@ Test(upstream, free_with_calls_pending)
 	run_for(20);
 	cr_assert_eq(fx.ndone, 0);
 }
+
+/* A wave: many calls time out together, so that most finish in one turn of
+ * curl's timer and wait in one batch for delivery; each on_done cancels the
+ * next call, often one already finished and waiting in that batch.  Every
+ * call must end exactly once: delivered, or cancelled before delivery. */
+#define WAVE 64
+static struct upstream_call *wave_calls[WAVE];
+static int wave_done[WAVE], wave_cancelled[WAVE], wave_ended;
+
+static void on_wave_done(void *arg, const struct upstream_result *res)
+{
+	int i = (int)(intptr_t)arg, next = (i + 1) % WAVE;
+
+	/* timed out waiting for the answer, or, on a loaded machine, before
+	 * the request went out */
+	cr_assert(res->error == UPSTREAM_TIMEOUT || res->error == UPSTREAM_CONNECT, "call %d: %d %s", i, res->error,
+		  res->message);
+	wave_done[i]++;
+	wave_ended++;
+	wave_calls[i] = NULL;
+	if (wave_calls[next]) {
+		upstream_cancel(wave_calls[next]);
+		wave_calls[next] = NULL;
+		wave_cancelled[next]++;
+		wave_ended++;
+	}
+	if (wave_ended == WAVE)
+		event_base_loopbreak(fx.base);
+}
+
+static void busy_wait_us(int64_t us)
+{
+	int64_t end = now_us() + us;
+	while (now_us() < end)
+		;
+}
+
+Test(upstream, wave_of_timeouts_cancelling_each_other)
+{
+	/* A server that accepts no connection: the kernel completes each
+	 * handshake and takes the request, and no answer ever comes. */
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sin);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), ndone = 0;
+	struct upstream *u = upstream_new(fx.base, 0);
+	char url[64];
+
+	cr_assert(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) == 0 && listen(lfd, 2 * WAVE) == 0);
+	getsockname(lfd, (struct sockaddr *)&sin, &len);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", ntohs(sin.sin_port));
+	for (int i = 0; i < WAVE; i++)
+		wave_calls[i] = upstream_get(u, url, NULL, 0, 100, on_wave_done, (void *)(intptr_t)i);
+	/* Let the requests go out, then hold the loop past every timeout, as a
+	 * loaded machine does: curl's one timer then finds all of them expired
+	 * in a single call. */
+	run_for(30);
+	busy_wait_us(150000);
+	run_for(bound_us(2000000) / 1000);
+	cr_assert_not(fx.timed_out, "%zu calls never ended", upstream_inflight(u));
+	cr_assert_eq(upstream_inflight(u), 0);
+	for (int i = 0; i < WAVE; i++) {
+		cr_assert_eq(wave_done[i] + wave_cancelled[i], 1, "call %d: %d on_done, %d cancels", i, wave_done[i],
+			     wave_cancelled[i]);
+		ndone += wave_done[i];
+	}
+	cr_log_info("%d of %d calls delivered, the others cancelled", ndone, WAVE);
+	upstream_free(u);
+	close(lfd);
+}
