@@ -30,6 +30,11 @@
  * event loop fell seconds behind.  So many concurrent attempts are using
  * every pooled connection anyway, so a fresh one loses nothing. */
 #define UPSTREAM_POOL_MAX_INFLIGHT 256
+/* Idle easy handles kept for reuse.  A handle set up once per attempt
+ * (curl_easy_init, its defaults, its buffers) cost more than the attempt's
+ * own options; a handle keeps its receive buffer while idle, so the list
+ * stays short: enough for the steady state of a closed loop, not a storm. */
+#define UPSTREAM_SPARE_EASY_MAX 64
 
 /* One curl socket: its event, created and changed by on_socket. */
 struct sock_state {
@@ -47,7 +52,7 @@ enum call_state {
 struct upstream_call {
 	struct upstream *u;
 	CURL *easy;
-	struct curl_slist *headers;
+	struct curl_slist *headers; /* nodes and text in this allocation, after the struct */
 	struct sbuf body;
 	int body_overflow;
 	long timeout_ms; /* as given to CURLOPT_TIMEOUT_MS; 0 = none */
@@ -67,6 +72,8 @@ struct upstream {
 	struct upstream_call *calls;
 	struct sock_state *socks;
 	size_t inflight;
+	CURL *spare[UPSTREAM_SPARE_EASY_MAX]; /* idle easy handles, reset */
+	size_t nspare;
 };
 
 static void drain_done(struct upstream *u);
@@ -188,8 +195,14 @@ static void call_unlink_free(struct upstream_call *c)
 	u->inflight--;
 	if (c->deadline)
 		event_free(c->deadline);
-	curl_easy_cleanup(c->easy);
-	curl_slist_free_all(c->headers);
+	/* curl_easy_reset keeps what the handle learned (its buffers, the
+	 * connection cache is the multi handle's) and drops every option. */
+	if (u->nspare < UPSTREAM_SPARE_EASY_MAX) {
+		curl_easy_reset(c->easy);
+		u->spare[u->nspare++] = c->easy;
+	} else {
+		curl_easy_cleanup(c->easy);
+	}
 	sbuf_free(&c->body);
 	free(c);
 }
@@ -300,22 +313,34 @@ struct upstream_call *upstream_get(struct upstream *u, const char *url, const ch
 				   size_t nheaders, double timeout_real_ms, upstream_done_fn on_done,
 				   void *arg)
 {
-	struct upstream_call *c = xcalloc(1, sizeof(*c));
+	struct upstream_call *c;
+	struct curl_slist *nodes;
+	size_t text_len = 0, i;
+	char *text;
 	CURLMcode mrc;
 
+	/* One allocation for the call, its header list and the headers' text:
+	 * curl only reads the list, so it need not be curl_slist_append's. */
+	for (i = 0; i < nheaders; i++)
+		text_len += strlen(headers[i]) + 1;
+	c = xcalloc(1, sizeof(*c) + nheaders * sizeof(*nodes) + text_len);
+	nodes = (struct curl_slist *)(c + 1);
+	text = (char *)(nodes + nheaders);
+	for (i = 0; i < nheaders; i++) {
+		size_t len = strlen(headers[i]) + 1;
+		memcpy(text, headers[i], len);
+		nodes[i].data = text;
+		nodes[i].next = i + 1 < nheaders ? &nodes[i + 1] : NULL;
+		text += len;
+	}
+	c->headers = nheaders ? nodes : NULL;
 	c->u = u;
 	c->on_done = on_done;
 	c->arg = arg;
 	c->state = CALL_RUNNING;
-	c->easy = curl_easy_init();
+	c->easy = u->nspare ? u->spare[--u->nspare] : curl_easy_init();
 	if (!c->easy)
 		abort();
-	for (size_t i = 0; i < nheaders; i++) {
-		struct curl_slist *l = curl_slist_append(c->headers, headers[i]);
-		if (!l)
-			abort();
-		c->headers = l;
-	}
 	if (timeout_real_ms > 0) {
 		double ms = ceil(timeout_real_ms);
 		c->timeout_ms = ms < 1 ? 1 : ms > 1e9 ? 1000000000L : (long)ms;
@@ -327,6 +352,9 @@ struct upstream_call *upstream_get(struct upstream *u, const char *url, const ch
 	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers);
 	curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c->easy, CURLOPT_TCP_NODELAY, 1L);
+	/* Loopback only: no proxy, and no proxy environment variables read
+	 * for every transfer (five getenv calls each). */
+	curl_easy_setopt(c->easy, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT_MS, UPSTREAM_CONNECT_TIMEOUT_MS);
 	if (c->timeout_ms > 0)
 		curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, c->timeout_ms);
@@ -415,6 +443,8 @@ void upstream_free(struct upstream *u)
 	/* Whatever sockets curl did not report removed while cleaning up. */
 	while (u->socks)
 		sock_free(u, u->socks);
+	while (u->nspare)
+		curl_easy_cleanup(u->spare[--u->nspare]);
 	event_free(u->timer);
 	free(u);
 	curl_global_cleanup();
