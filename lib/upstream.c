@@ -22,6 +22,7 @@
 #define UPSTREAM_BODY_MAX (1u << 20)	  /* a bigger reply is treated as broken */
 #define UPSTREAM_CONNECT_TIMEOUT_MS 3000L /* loopback connects take microseconds */
 #define UPSTREAM_MAXCONNECTS_UNCAPPED 1024L
+#define UPSTREAM_RECV_BUFFER 1024L /* CURLOPT_BUFFERSIZE's minimum */
 /* Above this many calls in flight, calls neither look for nor leave behind a
  * pooled connection.  libcurl 7.88 finds a reusable connection by walking
  * every connection to the host, busy ones included, and trims an over-full
@@ -355,6 +356,10 @@ struct upstream_call *upstream_get(struct upstream *u, const char *url, const ch
 	/* Loopback only: no proxy, and no proxy environment variables read
 	 * for every transfer (five getenv calls each). */
 	curl_easy_setopt(c->easy, CURLOPT_NOPROXY, "*");
+	/* Replies in the chain are a few hundred bytes: curl's smallest receive
+	 * buffer holds them in one read, and every attempt in flight carries
+	 * one (16 KiB by default). */
+	curl_easy_setopt(c->easy, CURLOPT_BUFFERSIZE, UPSTREAM_RECV_BUFFER);
 	curl_easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT_MS, UPSTREAM_CONNECT_TIMEOUT_MS);
 	if (c->timeout_ms > 0)
 		curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, c->timeout_ms);
