@@ -42,6 +42,7 @@ struct sock_state {
 	struct upstream *u;
 	curl_socket_t fd;
 	struct event *ev;
+	short kind; /* ev's flags */
 	struct sock_state *prev, *next;
 };
 
@@ -142,10 +143,13 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 		ss->ev = event_new(u->base, fd, kind, on_sock_event, u);
 		if (!ss->ev)
 			abort();
+	} else if (kind == ss->kind) {
+		return 0; /* curl repeats itself; a re-add would cost two epoll_ctl calls */
 	} else {
 		event_del(ss->ev);
 		event_assign(ss->ev, u->base, fd, kind, on_sock_event, u);
 	}
+	ss->kind = kind;
 	if (event_add(ss->ev, NULL) < 0)
 		abort();
 	return 0;
