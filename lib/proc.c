@@ -469,6 +469,11 @@ int proc_init(struct proc *p, const struct proc_info *info, int argc, char **arg
 	 * current callback round they could fire early by however long the
 	 * round has run so far. */
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_NO_CACHE_TIME);
+	/* epoll changes are queued and applied once per loop turn, so that the
+	 * read/write toggles evhttp and curl make on a connection in one turn
+	 * cost one epoll_ctl, not one each.  libevent warns against it when
+	 * fds are dup()ed: no descriptor here is. */
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
 	p->base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	if (!p->base) {
