@@ -31,8 +31,9 @@
  * event loop fell seconds behind.  So many concurrent attempts are using
  * every pooled connection anyway, so a fresh one loses nothing. */
 #define UPSTREAM_POOL_MAX_INFLIGHT 256
-/* Idle easy handles kept for reuse.  A handle set up once per attempt
- * (curl_easy_init, its defaults, its buffers) cost more than the attempt's
+/* Idle easy handles kept for reuse, with the options every call shares
+ * already set.  A handle set up once per attempt (curl_easy_init, its
+ * defaults, its buffers, or curl_easy_reset) cost more than the attempt's
  * own options; a handle keeps its receive buffer while idle, so the list
  * stays short: enough for the steady state of a closed loop, not a storm. */
 #define UPSTREAM_SPARE_EASY_MAX 64
@@ -200,10 +201,12 @@ static void call_unlink_free(struct upstream_call *c)
 	u->inflight--;
 	if (c->deadline)
 		event_free(c->deadline);
-	/* curl_easy_reset keeps what the handle learned (its buffers, the
-	 * connection cache is the multi handle's) and drops every option. */
 	if (u->nspare < UPSTREAM_SPARE_EASY_MAX) {
-		curl_easy_reset(c->easy);
+		/* No pointer into the freed call stays behind. */
+		curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);
+		curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, NULL);
+		curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, NULL);
+		curl_easy_setopt(c->easy, CURLOPT_PRIVATE, NULL);
 		u->spare[u->nspare++] = c->easy;
 	} else {
 		curl_easy_cleanup(c->easy);
@@ -314,6 +317,31 @@ static void drain_done(struct upstream *u)
 	}
 }
 
+/* An easy handle with the options every call shares: a spare one, or new. */
+static CURL *easy_take(struct upstream *u)
+{
+	CURL *easy;
+
+	if (u->nspare)
+		return u->spare[--u->nspare];
+	easy = curl_easy_init();
+	if (!easy)
+		abort();
+	curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+	/* Loopback only: no proxy, and no proxy environment variables read
+	 * for every transfer (five getenv calls each). */
+	curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
+	/* Replies in the chain are a few hundred bytes: curl's smallest receive
+	 * buffer holds them in one read, and every attempt in flight carries
+	 * one (16 KiB by default). */
+	curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, UPSTREAM_RECV_BUFFER);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, UPSTREAM_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+	return easy;
+}
+
 struct upstream_call *upstream_get(struct upstream *u, const char *url, const char *const *headers,
 				   size_t nheaders, double timeout_real_ms, upstream_done_fn on_done,
 				   void *arg)
@@ -343,37 +371,25 @@ struct upstream_call *upstream_get(struct upstream *u, const char *url, const ch
 	c->on_done = on_done;
 	c->arg = arg;
 	c->state = CALL_RUNNING;
-	c->easy = u->nspare ? u->spare[--u->nspare] : curl_easy_init();
-	if (!c->easy)
-		abort();
+	c->easy = easy_take(u);
 	if (timeout_real_ms > 0) {
 		double ms = ceil(timeout_real_ms);
 		c->timeout_ms = ms < 1 ? 1 : ms > 1e9 ? 1000000000L : (long)ms;
 	}
 	c->start_ns = mono_ns();
 
+	/* Every option a previous call on this handle may have set differently
+	 * is set again here. */
 	curl_easy_setopt(c->easy, CURLOPT_URL, url);
-	curl_easy_setopt(c->easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers);
-	curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c->easy, CURLOPT_TCP_NODELAY, 1L);
-	/* Loopback only: no proxy, and no proxy environment variables read
-	 * for every transfer (five getenv calls each). */
-	curl_easy_setopt(c->easy, CURLOPT_NOPROXY, "*");
-	/* Replies in the chain are a few hundred bytes: curl's smallest receive
-	 * buffer holds them in one read, and every attempt in flight carries
-	 * one (16 KiB by default). */
-	curl_easy_setopt(c->easy, CURLOPT_BUFFERSIZE, UPSTREAM_RECV_BUFFER);
-	curl_easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT_MS, UPSTREAM_CONNECT_TIMEOUT_MS);
-	if (c->timeout_ms > 0)
-		curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, c->timeout_ms);
-	curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, c->timeout_ms); /* 0: none */
 	curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, (void *)c);
 	curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(c->easy, CURLOPT_PRIVATE, (void *)c);
-	if (u->inflight >= UPSTREAM_POOL_MAX_INFLIGHT) {
-		curl_easy_setopt(c->easy, CURLOPT_FRESH_CONNECT, 1L);
-		curl_easy_setopt(c->easy, CURLOPT_FORBID_REUSE, 1L);
+	{
+		long fresh = u->inflight >= UPSTREAM_POOL_MAX_INFLIGHT;
+		curl_easy_setopt(c->easy, CURLOPT_FRESH_CONNECT, fresh);
+		curl_easy_setopt(c->easy, CURLOPT_FORBID_REUSE, fresh);
 	}
 
 	c->next = u->calls;
