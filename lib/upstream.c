@@ -75,7 +75,7 @@ struct upstream {
 	struct upstream_call *calls;
 	struct sock_state *socks;
 	size_t inflight;
-	CURL *spare[UPSTREAM_SPARE_EASY_MAX]; /* idle easy handles, reset */
+	CURL *spare[UPSTREAM_SPARE_EASY_MAX]; /* idle easy handles, shared options set */
 	size_t nspare;
 };
 
