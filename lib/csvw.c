@@ -95,8 +95,10 @@ void csvw_str(struct csvw *w, const char *s)
 
 void csvw_int(struct csvw *w, int64_t v)
 {
+	char text[FMT_NUM_MAX];
+
 	field_start(w);
-	sbuf_addf(&w->row, "%" PRId64, v);
+	sbuf_add(&w->row, text, fmt_i64(text, v));
 }
 
 void csvw_num(struct csvw *w, double v, int decimals)
@@ -109,7 +111,8 @@ void csvw_num(struct csvw *w, double v, int decimals)
 	if (decimals > 17)
 		decimals = 17;
 	size_t at = w->row.len;
-	sbuf_addf(&w->row, "%.*f", decimals, v);
+	char text[FMT_NUM_MAX];
+	sbuf_add(&w->row, text, fmt_fixed(text, v, decimals));
 	/* A tiny negative value prints as "-0.000"; a reader summing columns
 	 * should not see a signed zero. */
 	if (w->row.buf[at] == '-' && strspn(w->row.buf + at + 1, "0.") == w->row.len - at - 1) {

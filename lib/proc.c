@@ -146,14 +146,31 @@ static int parse_args(struct proc *p, int argc, char **argv, int64_t *t0_real_ns
 	return -1;
 }
 
-/* Many concurrent connections are the point of a storm: lift the soft limit. */
+/* Many concurrent connections are the point of a storm (a forwarder holds
+ * two descriptors per request in flight): lift the soft limit to the hard
+ * one, and say what the process ended up with. */
 static void raise_nofile(void)
 {
 	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+	rlim_t was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		log_warn("getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+		return;
 	}
+	was = rl.rlim_cur;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+			log_warn("open files: cannot raise the limit from %llu to %llu: %s", (unsigned long long)was,
+				 (unsigned long long)rl.rlim_max, strerror(errno));
+			return;
+		}
+		log_info("open files: limit raised from %llu to %llu", (unsigned long long)was,
+			 (unsigned long long)rl.rlim_cur);
+		return;
+	}
+	log_info("open files: limit %llu (already the hard limit)", (unsigned long long)rl.rlim_cur);
 }
 
 static int make_dir(const char *dir)
@@ -450,13 +467,17 @@ int proc_init(struct proc *p, const struct proc_info *info, int argc, char **arg
 	}
 
 	signal(SIGPIPE, SIG_IGN);
-	raise_nofile();
 	cfg = event_config_new();
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
 	/* Timers are armed relative to "now"; with the cached time of the
 	 * current callback round they could fire early by however long the
 	 * round has run so far. */
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_NO_CACHE_TIME);
+	/* epoll changes are queued and applied once per loop turn, so that the
+	 * read/write toggles evhttp and curl make on a connection in one turn
+	 * cost one epoll_ctl, not one each.  libevent warns against it when
+	 * fds are dup()ed: no descriptor here is. */
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
 	p->base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	if (!p->base) {
@@ -467,6 +488,7 @@ int proc_init(struct proc *p, const struct proc_info *info, int argc, char **arg
 	t0_mono_ns = t0_real_ns ? clock_real_to_mono_ns(t0_real_ns) : clock_mono_ns();
 	sclock_init(&p->clock, t0_mono_ns, p->sc.time_scale);
 	log_init(info->name, &p->clock, LOG_INFO);
+	raise_nofile();
 	rng_seed_stream(&p->rng, p->sc.seed, (uint64_t)info->tier + 1);
 	p->lag = lagmon_new(p->base, LAG_INTERVAL_REAL_MS);
 	p->lag_warn_ms = 0.01 * sclock_real_ms(&p->clock, scenario_smallest_timeout_ms(&p->sc, info->tier));

@@ -327,6 +327,18 @@ static double attempt_timeout_ms(const struct treq *r, double now)
 	return per;
 }
 
+/* "name: value" into out, which has room for both and 3 more bytes. */
+static char *header_line(char *out, const char *name, const char *value)
+{
+	size_t n = strlen(name), v = strlen(value);
+
+	memcpy(out, name, n);
+	out[n] = ':';
+	out[n + 1] = ' ';
+	memcpy(out + n + 2, value, v + 1);
+	return out;
+}
+
 static void start_attempt(struct treq *r)
 {
 	struct tier *t = r->t;
@@ -336,8 +348,11 @@ static void start_attempt(struct treq *r)
 	double timeout_ms = attempt_timeout_ms(r, now);
 	char traceparent[TRACEPARENT_LEN + 1];
 	char budget[DEADLINE_WIRE_MAX];
-	char *headers[3];
-	size_t nheaders = 0, i;
+	char tp_line[sizeof(TRACEPARENT_HEADER) + 2 + sizeof(traceparent)];
+	char lineage_line[sizeof(LINEAGE_HEADER) + 2 + sizeof(r->attempt_lineage)];
+	char budget_line[sizeof(p->sc.deadline.header) + 2 + sizeof(budget)];
+	const char *headers[3];
+	size_t nheaders = 0;
 
 	r->attempt_budget_ms = -1;
 	if (t->cfg->propagate_deadline && r->deadline_ms >= 0) {
@@ -363,19 +378,17 @@ static void start_attempt(struct treq *r)
 	if (lineage_append(r->attempt_lineage, r->in.lineage, name, r->attempts) < 0)
 		snprintf(r->attempt_lineage, sizeof(r->attempt_lineage), "%s#%d", name, r->attempts);
 	trace_format(traceparent, r->in.trace_id, r->attempt_span, 1);
-	headers[nheaders++] = xasprintf("%s: %s", TRACEPARENT_HEADER, traceparent);
-	headers[nheaders++] = xasprintf("%s: %s", LINEAGE_HEADER, r->attempt_lineage);
+	headers[nheaders++] = header_line(tp_line, TRACEPARENT_HEADER, traceparent);
+	headers[nheaders++] = header_line(lineage_line, LINEAGE_HEADER, r->attempt_lineage);
 	if (r->attempt_budget_ms >= 0) {
 		deadline_format((int64_t)(r->attempt_budget_ms * 1e6), budget);
-		headers[nheaders++] = xasprintf("%s: %s", p->sc.deadline.header, budget);
+		headers[nheaders++] = header_line(budget_line, p->sc.deadline.header, budget);
 	}
 	p->m.attempts++;
 	if (r->attempts > 1)
 		p->m.retries++;
-	r->call = upstream_get(p->up, p->upstream_url, (const char *const *)headers, nheaders,
+	r->call = upstream_get(p->up, p->upstream_url, headers, nheaders,
 			       timeout_ms > 0 ? sclock_real_ms(&p->clock, timeout_ms) : 0, on_attempt_done, r);
-	for (i = 0; i < nheaders; i++)
-		free(headers[i]);
 }
 
 static void on_request(struct proc *p, struct evhttp_request *req)

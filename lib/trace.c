@@ -78,9 +78,37 @@ int trace_parse(const char *value, struct traceparent *out, char *err, size_t er
 	return 0;
 }
 
+static const char hex_digits[] = "0123456789abcdef";
+
+/* "%016" PRIx64, without printf: ids are made several times per request. */
+static void put_hex64(char *out, uint64_t v)
+{
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		out[i] = hex_digits[v & 0xf];
+}
+
+/* At most n characters of s, as "%.*s" writes them. */
+static char *put_upto(char *out, const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+	memcpy(out, s, len);
+	return out + len;
+}
+
 void trace_format(char out[TRACEPARENT_LEN + 1], const char *trace_id, const char *span_id, uint8_t flags)
 {
-	snprintf(out, TRACEPARENT_LEN + 1, "00-%.32s-%.16s-%02x", trace_id, span_id, (unsigned)flags);
+	char *o = out;
+
+	*o++ = '0';
+	*o++ = '0';
+	*o++ = '-';
+	o = put_upto(o, trace_id, TRACE_ID_LEN);
+	*o++ = '-';
+	o = put_upto(o, span_id, SPAN_ID_LEN);
+	*o++ = '-';
+	*o++ = hex_digits[flags >> 4];
+	*o++ = hex_digits[flags & 0xf];
+	*o = '\0';
 }
 
 void trace_new_trace_id(struct rng *r, char out[TRACE_ID_LEN + 1])
@@ -91,7 +119,9 @@ void trace_new_trace_id(struct rng *r, char out[TRACE_ID_LEN + 1])
 		hi = rng_u64(r);
 		lo = rng_u64(r);
 	} while (hi == 0 && lo == 0);
-	snprintf(out, TRACE_ID_LEN + 1, "%016" PRIx64 "%016" PRIx64, hi, lo);
+	put_hex64(out, hi);
+	put_hex64(out + 16, lo);
+	out[TRACE_ID_LEN] = '\0';
 }
 
 void trace_new_span_id(struct rng *r, char out[SPAN_ID_LEN + 1])
@@ -100,7 +130,8 @@ void trace_new_span_id(struct rng *r, char out[SPAN_ID_LEN + 1])
 	do
 		id = rng_u64(r);
 	while (id == 0);
-	snprintf(out, SPAN_ID_LEN + 1, "%016" PRIx64, id);
+	put_hex64(out, id);
+	out[SPAN_ID_LEN] = '\0';
 }
 
 static int is_tier_char(char c)

@@ -22,6 +22,7 @@
 #define UPSTREAM_BODY_MAX (1u << 20)	  /* a bigger reply is treated as broken */
 #define UPSTREAM_CONNECT_TIMEOUT_MS 3000L /* loopback connects take microseconds */
 #define UPSTREAM_MAXCONNECTS_UNCAPPED 1024L
+#define UPSTREAM_RECV_BUFFER 1024L /* CURLOPT_BUFFERSIZE's minimum */
 /* Above this many calls in flight, calls neither look for nor leave behind a
  * pooled connection.  libcurl 7.88 finds a reusable connection by walking
  * every connection to the host, busy ones included, and trims an over-full
@@ -30,12 +31,19 @@
  * event loop fell seconds behind.  So many concurrent attempts are using
  * every pooled connection anyway, so a fresh one loses nothing. */
 #define UPSTREAM_POOL_MAX_INFLIGHT 256
+/* Idle easy handles kept for reuse, with the options every call shares
+ * already set.  A handle set up once per attempt (curl_easy_init, its
+ * defaults, its buffers, or curl_easy_reset) cost more than the attempt's
+ * own options; a handle keeps its receive buffer while idle, so the list
+ * stays short: enough for the steady state of a closed loop, not a storm. */
+#define UPSTREAM_SPARE_EASY_MAX 64
 
 /* One curl socket: its event, created and changed by on_socket. */
 struct sock_state {
 	struct upstream *u;
 	curl_socket_t fd;
 	struct event *ev;
+	short kind; /* ev's flags */
 	struct sock_state *prev, *next;
 };
 
@@ -47,7 +55,7 @@ enum call_state {
 struct upstream_call {
 	struct upstream *u;
 	CURL *easy;
-	struct curl_slist *headers;
+	struct curl_slist *headers; /* nodes and text in this allocation, after the struct */
 	struct sbuf body;
 	int body_overflow;
 	long timeout_ms; /* as given to CURLOPT_TIMEOUT_MS; 0 = none */
@@ -74,6 +82,8 @@ struct upstream {
 	 * cancelled by an earlier on_done of the same batch */
 	struct upstream_call **batch;
 	size_t batch_len, batch_cap;
+	CURL *spare[UPSTREAM_SPARE_EASY_MAX]; /* idle easy handles, shared options set */
+	size_t nspare;
 };
 
 static void drain_done(struct upstream *u);
@@ -141,10 +151,13 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 		ss->ev = event_new(u->base, fd, kind, on_sock_event, u);
 		if (!ss->ev)
 			abort();
+	} else if (kind == ss->kind) {
+		return 0; /* curl repeats itself; a re-add would cost two epoll_ctl calls */
 	} else {
 		event_del(ss->ev);
 		event_assign(ss->ev, u->base, fd, kind, on_sock_event, u);
 	}
+	ss->kind = kind;
 	if (event_add(ss->ev, NULL) < 0)
 		abort();
 	return 0;
@@ -195,8 +208,16 @@ static void call_unlink_free(struct upstream_call *c)
 	u->inflight--;
 	if (c->deadline)
 		event_free(c->deadline);
-	curl_easy_cleanup(c->easy);
-	curl_slist_free_all(c->headers);
+	if (u->nspare < UPSTREAM_SPARE_EASY_MAX) {
+		/* No pointer into the freed call stays behind. */
+		curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);
+		curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, NULL);
+		curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, NULL);
+		curl_easy_setopt(c->easy, CURLOPT_PRIVATE, NULL);
+		u->spare[u->nspare++] = c->easy;
+	} else {
+		curl_easy_cleanup(c->easy);
+	}
 	sbuf_free(&c->body);
 	free(c);
 }
@@ -325,47 +346,79 @@ static void drain_done(struct upstream *u)
 	u->batch_len = 0;
 }
 
+/* An easy handle with the options every call shares: a spare one, or new. */
+static CURL *easy_take(struct upstream *u)
+{
+	CURL *easy;
+
+	if (u->nspare)
+		return u->spare[--u->nspare];
+	easy = curl_easy_init();
+	if (!easy)
+		abort();
+	curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+	/* Loopback only: no proxy, and no proxy environment variables read
+	 * for every transfer (five getenv calls each). */
+	curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
+	/* Replies in the chain are a few hundred bytes: curl's smallest receive
+	 * buffer holds them in one read, and every attempt in flight carries
+	 * one (16 KiB by default). */
+	curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, UPSTREAM_RECV_BUFFER);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, UPSTREAM_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+	return easy;
+}
+
 struct upstream_call *upstream_get(struct upstream *u, const char *url, const char *const *headers,
 				   size_t nheaders, double timeout_real_ms, upstream_done_fn on_done,
 				   void *arg)
 {
-	struct upstream_call *c = xcalloc(1, sizeof(*c));
+	struct upstream_call *c;
+	struct curl_slist *nodes;
+	size_t text_len = 0, i;
+	char *text;
 	CURLMcode mrc;
 
+	/* One allocation for the call, its header list and the headers' text:
+	 * curl only reads the list, so it need not be curl_slist_append's. */
+	for (i = 0; i < nheaders; i++)
+		text_len += strlen(headers[i]) + 1;
+	c = xcalloc(1, sizeof(*c) + nheaders * sizeof(*nodes) + text_len);
+	nodes = (struct curl_slist *)(c + 1);
+	text = (char *)(nodes + nheaders);
+	for (i = 0; i < nheaders; i++) {
+		size_t len = strlen(headers[i]) + 1;
+		memcpy(text, headers[i], len);
+		nodes[i].data = text;
+		nodes[i].next = i + 1 < nheaders ? &nodes[i + 1] : NULL;
+		text += len;
+	}
+	c->headers = nheaders ? nodes : NULL;
 	c->u = u;
 	c->on_done = on_done;
 	c->arg = arg;
 	c->state = CALL_RUNNING;
-	c->easy = curl_easy_init();
-	if (!c->easy)
-		abort();
-	for (size_t i = 0; i < nheaders; i++) {
-		struct curl_slist *l = curl_slist_append(c->headers, headers[i]);
-		if (!l)
-			abort();
-		c->headers = l;
-	}
+	c->easy = easy_take(u);
 	if (timeout_real_ms > 0) {
 		double ms = ceil(timeout_real_ms);
 		c->timeout_ms = ms < 1 ? 1 : ms > 1e9 ? 1000000000L : (long)ms;
 	}
 	c->start_ns = mono_ns();
 
+	/* Every option a previous call on this handle may have set differently
+	 * is set again here. */
 	curl_easy_setopt(c->easy, CURLOPT_URL, url);
-	curl_easy_setopt(c->easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers);
-	curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c->easy, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT_MS, UPSTREAM_CONNECT_TIMEOUT_MS);
-	if (c->timeout_ms > 0)
-		curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, c->timeout_ms);
-	curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, c->timeout_ms); /* 0: none */
 	curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, (void *)c);
 	curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(c->easy, CURLOPT_PRIVATE, (void *)c);
-	if (u->inflight >= UPSTREAM_POOL_MAX_INFLIGHT) {
-		curl_easy_setopt(c->easy, CURLOPT_FRESH_CONNECT, 1L);
-		curl_easy_setopt(c->easy, CURLOPT_FORBID_REUSE, 1L);
+	{
+		long fresh = u->inflight >= UPSTREAM_POOL_MAX_INFLIGHT;
+		curl_easy_setopt(c->easy, CURLOPT_FRESH_CONNECT, fresh);
+		curl_easy_setopt(c->easy, CURLOPT_FORBID_REUSE, fresh);
 	}
 
 	c->next = u->calls;
@@ -446,6 +499,8 @@ void upstream_free(struct upstream *u)
 	/* Whatever sockets curl did not report removed while cleaning up. */
 	while (u->socks)
 		sock_free(u, u->socks);
+	while (u->nspare)
+		curl_easy_cleanup(u->spare[--u->nspare]);
 	event_free(u->timer);
 	free(u->batch);
 	free(u);

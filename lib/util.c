@@ -2,6 +2,8 @@
  * buffer, and errf for filling caller-owned error buffers. */
 #include "util.h"
 
+#include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -89,7 +91,10 @@ static void sbuf_grow(struct sbuf *sb, size_t extra)
 
 void sbuf_add(struct sbuf *sb, const void *data, size_t len)
 {
-	sbuf_grow(sb, len);
+	/* The common case, room to spare, without the call (CSV rows add a
+	 * few bytes at a time, thirty times a row). */
+	if (!sb->cap || len >= sb->cap - sb->len)
+		sbuf_grow(sb, len);
 	memcpy(sb->buf + sb->len, data, len);
 	sb->len += len;
 	sb->buf[sb->len] = '\0';
@@ -170,4 +175,73 @@ int errf(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/* Digits of u, most significant first; at least min_digits (zero-padded). */
+static size_t put_u64(char *out, uint64_t u, int min_digits)
+{
+	char tmp[20];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	while (n < (size_t)min_digits)
+		tmp[n++] = '0';
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+size_t fmt_i64(char out[FMT_NUM_MAX], int64_t v)
+{
+	size_t n = 0;
+	uint64_t u = (uint64_t)v;
+
+	if (v < 0) {
+		out[n++] = '-';
+		u = 0 - u; /* INT64_MIN too */
+	}
+	n += put_u64(out + n, u, 1);
+	out[n] = '\0';
+	return n;
+}
+
+size_t fmt_fixed(char out[FMT_NUM_MAX], double v, int decimals)
+{
+	static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+	double scaled, frac;
+	uint64_t units, scale;
+	size_t n = 0;
+
+	if (decimals < 0)
+		decimals = 0;
+	if (decimals > 17)
+		decimals = 17;
+	/* Below 2^40 the product is within 2^-13 of the exact one, so its
+	 * fraction decides the rounding unless it lies within 1e-3 of a half:
+	 * only there could the exact value fall on the other side, or on a tie
+	 * that printf rounds to even. */
+	scaled = (decimals < (int)ARRAY_LEN(pow10) && isfinite(v)) ? fabs(v) * pow10[decimals] : INFINITY;
+	if (!(scaled < 0x1p40))
+		goto slow;
+	units = (uint64_t)scaled;
+	frac = scaled - (double)units;
+	if (fabs(frac - 0.5) < 1e-3)
+		goto slow;
+	if (frac > 0.5)
+		units++;
+	scale = (uint64_t)pow10[decimals];
+	if (signbit(v))
+		out[n++] = '-';
+	n += put_u64(out + n, units / scale, 1);
+	if (decimals > 0) {
+		out[n++] = '.';
+		n += put_u64(out + n, units % scale, decimals);
+	}
+	out[n] = '\0';
+	return n;
+slow:
+	return (size_t)snprintf(out, FMT_NUM_MAX, "%.*f", decimals, v);
 }

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define ERR_LEN 512 /* size of the caller-owned error buffers library calls fill */
@@ -34,6 +35,16 @@ void sbuf_reset(struct sbuf *sb);          /* len = 0, keeps the memory */
 char *sbuf_detach(struct sbuf *sb);        /* caller frees; sb is reset to empty */
 void sbuf_free(struct sbuf *sb);
 const char *sbuf_str(const struct sbuf *sb); /* "" for an empty, never-written sbuf */
+
+/* Number formatting for the per-request paths (CSV rows, response bodies),
+ * byte for byte what printf writes, without its cost.  Both write a NUL and
+ * return the length without it.  FMT_NUM_MAX fits any value. */
+#define FMT_NUM_MAX 352 /* "%.17f" of -DBL_MAX, and then some */
+size_t fmt_i64(char out[FMT_NUM_MAX], int64_t v);   /* "%" PRId64 */
+/* "%.*f" with decimals clamped to 0..17, NaN and inf included.  Values whose
+ * rounding cannot be decided exactly in double arithmetic (a digit string
+ * ending near ...5, or too large) are handed to snprintf. */
+size_t fmt_fixed(char out[FMT_NUM_MAX], double v, int decimals);
 
 /* snprintf into an error buffer; returns -1 so callers can `return errf(...)`. */
 int errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -1,5 +1,9 @@
 /* Unit tests for util: the sbuf invariants and errf's contract. */
 #include <criterion/criterion.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,4 +128,60 @@ Test(util, errf_fills_truncates_and_returns_minus_one)
 	cr_assert_eq(errf(NULL, 0, "ignored %d", 1), -1);
 	cr_assert_eq(errf(err, 0, "ignored"), -1);
 	cr_assert_str_eq(err, "bad val");
+}
+
+/* fmt_fixed must match printf byte for byte: CSV columns and bodies are
+ * compared across runs and versions. */
+static void expect_fixed_as_printf(double v, int decimals)
+{
+	char want[FMT_NUM_MAX], got[FMT_NUM_MAX];
+	int d = decimals < 0 ? 0 : decimals > 17 ? 17 : decimals;
+	int wn = snprintf(want, sizeof(want), "%.*f", d, v);
+	size_t gn = fmt_fixed(got, v, decimals);
+
+	cr_assert_eq(gn, (size_t)wn, "%.17g with %d decimals: \"%s\", want \"%s\"", v, decimals, got, want);
+	cr_assert_str_eq(got, want, "%.17g with %d decimals", v, decimals);
+}
+
+Test(util, fmt_fixed_matches_printf_on_edges)
+{
+	static const double edges[] = {0.0, -0.0, 0.0005, 0.0015, 0.0025, 1.0005, 2.5, 3.5, -2.5, 0.125, 0.375,
+				       -0.0001, -0.0005, 0.9995, 0.99949999, 999.9995, 1e-9, 123456789.1235,
+				       1099511627776.0, 1099511627775.4, 4503599627370497.0, 1e300, -1e300,
+				       NAN, -NAN, INFINITY, -INFINITY, 2.0 / 3, 1.0 / 3, 50.0905};
+	for (size_t i = 0; i < ARRAY_LEN(edges); i++)
+		for (int d = -1; d <= 18; d++)
+			expect_fixed_as_printf(edges[i], d);
+}
+
+Test(util, fmt_fixed_matches_printf_on_random_values)
+{
+	uint64_t x = 0x9e3779b97f4a7c15u;
+
+	for (int i = 0; i < 200000; i++) {
+		/* xorshift: a fixed, reproducible spread of mantissas and magnitudes */
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		double mant = (double)(x >> 11) / (double)(1ull << 53);
+		int exp10 = (int)(x % 16) - 6;
+		double v = mant * pow(10, exp10) * ((x >> 5) & 1 ? -1 : 1);
+		/* halves and quarters of thousandths: exact ties in binary */
+		if (i % 7 == 0)
+			v = (double)(int64_t)(x % 2000000) / 2000.0 + 0.0005 * (double)(x >> 62);
+		expect_fixed_as_printf(v, (int)(x >> 40) % 10);
+		expect_fixed_as_printf(v, 3);
+	}
+}
+
+Test(util, fmt_i64_matches_printf)
+{
+	static const int64_t vals[] = {0, 1, -1, 9, 10, -10, 1234567890123, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+	char want[32], got[FMT_NUM_MAX];
+
+	for (size_t i = 0; i < ARRAY_LEN(vals); i++) {
+		snprintf(want, sizeof(want), "%" PRId64, vals[i]);
+		cr_assert_eq(fmt_i64(got, vals[i]), strlen(want));
+		cr_assert_str_eq(got, want);
+	}
 }
