@@ -20,6 +20,7 @@
 #include <event2/http.h>
 #include <event2/listener.h>
 
+#include "outfile.h"
 #include "util.h"
 
 struct httpd {
@@ -143,6 +144,7 @@ struct httpd *httpd_new(struct event_base *base, const char *listen, httpd_handl
 	 * with unread input would send a RST that can destroy the 413. */
 	evhttp_set_flags(h->http, EVHTTP_SERVER_LINGERING_CLOSE);
 	evhttp_set_gencb(h->http, on_request, h);
+	httpd_set_idle_timeout(h, HTTPD_IDLE_TIMEOUT_MS);
 	h->bound = evhttp_bind_listener(h->http, lev);
 	if (!h->bound) {
 		errf(err, errlen, "%s:%d: evhttp_bind_listener failed", host, port);
@@ -174,16 +176,14 @@ int httpd_port(const struct httpd *h)
 
 int httpd_write_port_file(const struct httpd *h, const char *path, char *err, size_t errlen)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	char *tmp = NULL;
 	char line[16];
 	int len = snprintf(line, sizeof(line), "%d\n", h->port);
 	int fd, rc = -1;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		errf(err, errlen, "%s: %s", tmp, strerror(errno));
+	fd = outfile_open_tmp(path, &tmp, err, errlen);
+	if (fd < 0)
 		goto done;
-	}
 	errno = 0;
 	if (write(fd, line, (size_t)len) != len) {
 		errf(err, errlen, "%s: %s", tmp, errno ? strerror(errno) : "short write");
@@ -196,15 +196,28 @@ int httpd_write_port_file(const struct httpd *h, const char *path, char *err, si
 		unlink(tmp);
 		goto done;
 	}
-	if (rename(tmp, path) < 0) {
-		errf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
+	if (outfile_commit(tmp, path, err, errlen) < 0)
 		goto done;
-	}
 	rc = 0;
 done:
 	free(tmp);
 	return rc;
+}
+
+void httpd_set_idle_timeout(struct httpd *h, double idle_ms)
+{
+	struct timeval tv;
+	long long us = (long long)(idle_ms * 1000.0);
+
+	/* evhttp arms it as the bufferevent's read and write timeouts; reading
+	 * is off while a request is pending, so a slow handler is not cut. */
+	if (idle_ms <= 0 || us <= 0) {
+		evhttp_set_timeout_tv(h->http, NULL);
+		return;
+	}
+	tv.tv_sec = (time_t)(us / 1000000);
+	tv.tv_usec = (suseconds_t)(us % 1000000);
+	evhttp_set_timeout_tv(h->http, &tv);
 }
 
 void httpd_stop_accepting(struct httpd *h)

@@ -35,6 +35,13 @@ char *sbuf_detach(struct sbuf *sb);        /* caller frees; sb is reset to empty
 void sbuf_free(struct sbuf *sb);
 const char *sbuf_str(const struct sbuf *sb); /* "" for an empty, never-written sbuf */
 
+/* Copy src into dst (dstlen bytes, NUL included, cut to fit) with every
+ * byte outside printable ASCII (0x20..0x7e) and every backslash written as
+ * \xHH, so text from outside (a header value) can be shown in a reply, a log
+ * line or a terminal as it was, and cannot break a line or inject control
+ * sequences.  A cut never splits an escape. */
+void str_escape(char *dst, size_t dstlen, const char *src);
+
 /* snprintf into an error buffer; returns -1 so callers can `return errf(...)`. */
 int errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
