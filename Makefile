@@ -14,7 +14,9 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 PKGS    := libevent libcurl libcjson
 CPPFLAGS += -D_GNU_SOURCE -DCASCADE_VERSION='"$(VERSION)"' -Ilib
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
+# -Wformat=2: a format string must be a literal (nothing from outside can
+# become one) and every printf-style wrapper must say it is one.
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -Wformat=2 \
            -fno-omit-frame-pointer $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -levent_extra -lm
 ifeq ($(SAN),1)

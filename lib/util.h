@@ -29,7 +29,7 @@ struct sbuf {
 void sbuf_add(struct sbuf *sb, const void *data, size_t len);
 void sbuf_adds(struct sbuf *sb, const char *s);
 void sbuf_addf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap);
+void sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void sbuf_reset(struct sbuf *sb);          /* len = 0, keeps the memory */
 char *sbuf_detach(struct sbuf *sb);        /* caller frees; sb is reset to empty */
 void sbuf_free(struct sbuf *sb);
