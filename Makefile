@@ -5,6 +5,7 @@
 #   make bench      speed and memory figures
 #   make san        the test suite under ASan/UBSan (build-san/)
 #   make valgrind   the unit tests and a short chain run under valgrind
+#   make lint       shellcheck on every script (part of make test)
 # Variables: CC (gcc or clang), BUILD (output folder), SAN=1 (sanitizers).
 
 CC      ?= cc
@@ -40,7 +41,7 @@ ifeq ($(V),1)
 Q :=
 endif
 
-.PHONY: all progs clean deps test unit integration demo bench san valgrind clang format
+.PHONY: all progs clean deps test unit integration lint demo bench san valgrind clang format
 all: $(BINS) $(BUILD)/bin/unit-tests $(BUILD)/bin/integration-tests
 progs: $(BINS)
 
@@ -81,7 +82,13 @@ deps:
 test: deps
 	$(Q)rm -rf $(BUILD)
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory unit integration
+	$(Q)$(MAKE) --no-print-directory lint unit integration
+
+# Every shell script, sourced files followed (-x); a second or two.
+SCRIPTS := $(wildcard scripts/*.sh tests/integration/*.sh) .ci/run
+lint:
+	@echo "  LINT    $(SCRIPTS)"
+	$(Q)shellcheck -x $(SCRIPTS)
 
 unit: $(BUILD)/bin/unit-tests
 	$(Q)$(BUILD)/bin/unit-tests -j2

@@ -102,6 +102,7 @@ wait_port() { # wait_port NAME PID: the port once the process wrote it
 }
 
 upstream=""
+declare -A port=()
 for tier in dbsim svc_b svc_a gateway; do
 	extra=()
 	[ -n "$upstream" ] && extra=(--upstream "$upstream")
@@ -109,16 +110,15 @@ for tier in dbsim svc_b svc_a gateway; do
 		2>>"$log" &
 	pids+=($!)
 	names+=("$tier")
-	port=$(wait_port "$tier" $!) || fail "$tier failed to start"
-	curl -fsS --max-time 2 "http://127.0.0.1:$port/healthz" >/dev/null || fail "$tier is not healthy"
-	upstream="http://127.0.0.1:$port/"
-	declare "port_$tier=$port"
+	port[$tier]=$(wait_port "$tier" $!) || fail "$tier failed to start"
+	curl -fsS --max-time 2 "http://127.0.0.1:${port[$tier]}/healthz" >/dev/null || fail "$tier is not healthy"
+	upstream="http://127.0.0.1:${port[$tier]}/"
 done
 
 live_pid=""
 if [ "$live" = 1 ]; then
 	"$bin/live" --scenario "$out/scenario.json" --t0 "$t0" \
-		"gateway=$port_gateway" "svc_a=$port_svc_a" "svc_b=$port_svc_b" "dbsim=$port_dbsim" &
+		"gateway=${port[gateway]}" "svc_a=${port[svc_a]}" "svc_b=${port[svc_b]}" "dbsim=${port[dbsim]}" &
 	live_pid=$!
 fi
 
@@ -156,8 +156,7 @@ done
 while [ "$(date +%s)" -le "$deadline" ]; do
 	busy=0
 	for tier in dbsim svc_b svc_a gateway; do
-		p=port_$tier
-		n=$({ curl -fsS --max-time 1 "http://127.0.0.1:${!p}/metrics" 2>/dev/null || echo 'cascade_inflight{} -1'; } |
+		n=$({ curl -fsS --max-time 1 "http://127.0.0.1:${port[$tier]}/metrics" 2>/dev/null || echo 'cascade_inflight{} -1'; } |
 			awk '/^cascade_inflight\{/ { print $2 }')
 		[ "${n:-0}" = 0 ] || busy=1
 	done

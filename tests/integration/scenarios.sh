@@ -32,8 +32,11 @@ consistency() { # consistency DIR
 		END { for (k in n) if (n[k] != 1) { print "duplicate attempt " k; exit }
 		      for (t in max) if (max[t] != cnt[t]) { print "attempts of " t " are not 1.." max[t]; exit } }' \
 		"$dir/requests.csv")
-	[ -z "$out" ] && echo "ok: $(basename "$dir"): each client attempt once in requests.csv" ||
+	if [ -z "$out" ]; then
+		echo "ok: $(basename "$dir"): each client attempt once in requests.csv"
+	else
 		fail "$(basename "$dir"): $out"
+	fi
 	# parents: gateway servers ← loadgen attempts; servers ← the previous tier's
 	# client rows; client rows ← their own tier's server row.  An attempt
 	# without a server row downstream must have been cut (cancelled or broken).
@@ -67,8 +70,11 @@ consistency() { # consistency DIR
 		  total = srv["gateway"] + srv["svc_a"] + srv["svc_b"] + srv["dbsim"]
 		  if (n != total) print "received " n " != server rows " total
 		}' "$dir/requests.csv" "$dir/spans.csv")
-	[ -z "$out" ] && echo "ok: $(basename "$dir"): every parent present; attempts sent = requests received" ||
+	if [ -z "$out" ]; then
+		echo "ok: $(basename "$dir"): every parent present; attempts sent = requests received"
+	else
 		fail "$(basename "$dir"): $out"
+	fi
 }
 
 for s in incident single-deadline; do
