@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@ struct httpd {
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound; /* NULL once we stopped accepting */
 	int port;
+	char address[INET6_ADDRSTRLEN + 8]; /* "HOST:PORT" as bound */
 	httpd_handler_fn handler;
 	void *arg;
 };
@@ -79,18 +81,28 @@ static int parse_listen(const char *listen, char **host, int *port)
 	return 0;
 }
 
-static int bound_port(struct evconnlistener *lev)
+/* The port and "HOST:PORT" the listener is bound to (getsockname): what
+ * the kernel did, not what was asked. */
+static int bound_port(struct evconnlistener *lev, char *address, size_t len)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
+	socklen_t sslen = sizeof(ss);
+	char host[INET6_ADDRSTRLEN] = "?";
+	int port = -1;
 
-	if (getsockname(evconnlistener_get_fd(lev), (struct sockaddr *)&ss, &len) < 0)
+	if (getsockname(evconnlistener_get_fd(lev), (struct sockaddr *)&ss, &sslen) < 0)
 		return -1;
-	if (ss.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return -1;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		port = ntohs(sin->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		port = ntohs(sin6->sin6_port);
+	}
+	snprintf(address, len, "%s:%d", host, port);
+	return port;
 }
 
 struct httpd *httpd_new(struct event_base *base, const char *listen, httpd_handler_fn handler, void *arg,
@@ -131,7 +143,7 @@ struct httpd *httpd_new(struct event_base *base, const char *listen, httpd_handl
 	h->base = base;
 	h->handler = handler;
 	h->arg = arg;
-	h->port = bound_port(lev);
+	h->port = bound_port(lev, h->address, sizeof(h->address));
 	h->http = evhttp_new(base);
 	if (!h->http) {
 		errf(err, errlen, "%s:%d: evhttp_new failed", host, port);
@@ -172,6 +184,11 @@ err:
 int httpd_port(const struct httpd *h)
 {
 	return h->port;
+}
+
+const char *httpd_address(const struct httpd *h)
+{
+	return h->address;
 }
 
 int httpd_write_port_file(const struct httpd *h, const char *path, char *err, size_t errlen)

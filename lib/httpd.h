@@ -35,6 +35,7 @@ struct httpd *httpd_new(struct event_base *base, const char *listen, httpd_handl
  * limit.  Applies to connections accepted from then on. */
 void httpd_set_idle_timeout(struct httpd *h, double idle_ms);
 int httpd_port(const struct httpd *h); /* the bound port */
+const char *httpd_address(const struct httpd *h); /* "127.0.0.1:8080": where it is bound */
 /* Write the bound port and a newline to path atomically (a new O_EXCL
  * temporary beside it, renamed into place: nothing planted is followed). */
 int httpd_write_port_file(const struct httpd *h, const char *path, char *err, size_t errlen);

@@ -522,7 +522,7 @@ int proc_init(struct proc *p, const struct proc_info *info, int argc, char **arg
 		goto fail;
 	}
 	if (info->server)
-		log_info("listening on 127.0.0.1:%d%s%s", httpd_port(p->httpd), p->upstream_url ? ", upstream " : "",
+		log_info("listening on %s%s%s", httpd_address(p->httpd), p->upstream_url ? ", upstream " : "",
 			 p->upstream_url ? p->upstream_url : "");
 	return -1;
 
