@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -34,13 +33,6 @@ static const char *const BASE = "{\n"
 
 #define GET_ROOT "GET / HTTP/1.1\r\nHost: cascade\r\n"
 #define REPLIES_MAX 8
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* A well-formed traceparent line whose trace id is n in hex. */
 static void traceparent_line(char *out, size_t len, unsigned long long n)
@@ -372,7 +364,6 @@ Test(badinput, idle_and_half_sent_connections_time_out_and_block_nobody, .timeou
 	static const char partial[] = GET_ROOT "X-Slow: 1\r\n"; /* no blank line: never finished */
 	struct chain c;
 	int fds[H_TIERS][LORIS_PER_TIER];
-	double opened;
 
 	chain_start_args(&c, BASE, sets, args);
 	for (int t = 0; t < H_TIERS; t++)
@@ -381,7 +372,10 @@ Test(badinput, idle_and_half_sent_connections_time_out_and_block_nobody, .timeou
 			if (i % 2)
 				h_send(fds[t][i], partial, sizeof(partial) - 1);
 		}
-	opened = now_s();
+	/* Accepted and held: nothing refuses them or closes them at once. */
+	for (int t = 0; t < H_TIERS; t++)
+		for (int i = 0; i < LORIS_PER_TIER; i++)
+			cr_assert_not(h_wait_closed(fds[t][i], 0), "%s closed connection %d at once", h_tier_name(t), i);
 
 	/* Meanwhile every server still serves, the gateway through all four. */
 	for (int t = H_TIERS - 1; t >= 0; t--)
@@ -394,7 +388,6 @@ Test(badinput, idle_and_half_sent_connections_time_out_and_block_nobody, .timeou
 				  i);
 			close(fds[t][i]);
 		}
-	cr_assert_geq(now_s() - opened, 0.9, "closed before the idle timeout");
 	for (int t = 0; t < H_TIERS; t++)
 		assert_serves(&c, t);
 	stop_ok(&c);
@@ -417,9 +410,8 @@ Test(badinput, half_closed_caller_counts_as_gone_unless_answered_at_once, .timeo
 		traceparent_line(tp, sizeof(tp), 0x2000ULL + t);
 		snprintf(req, sizeof(req), GET_ROOT "%s\r\n", tp);
 		n = exchange(&c, t, req, strlen(req), true, &raw, rep);
-		cr_assert(raw.closed && raw.len == 0, "%s answered a caller that half-closed: %s", h_tier_name(t),
-			  raw.data);
-		(void)n;
+		cr_assert(raw.closed && raw.len == 0 && n == 0, "%s answered a caller that half-closed: %s",
+			  h_tier_name(t), raw.data);
 		free(raw.data);
 
 		/* What is answered at once is still delivered. */
