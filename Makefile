@@ -7,6 +7,7 @@
 #   make asan       every program and test built with ASan/UBSan (build-san/)
 #   make test-asan  the whole test suite under ASan/UBSan
 #   make test-valgrind  unit and integration tests under valgrind memcheck
+#   make lint       shellcheck on every script (part of make test)
 # Variables: CC (gcc or clang), BUILD (output folder), SAN=1 (sanitizers).
 
 CC      ?= cc
@@ -16,7 +17,9 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 PKGS    := libevent libcurl libcjson
 CPPFLAGS += -D_GNU_SOURCE -DCASCADE_VERSION='"$(VERSION)"' -Ilib
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
+# -Wformat=2: a format string must be a literal (nothing from outside can
+# become one) and every printf-style wrapper must say it is one.
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -Wformat=2 \
            -fno-omit-frame-pointer $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -levent_extra -lm
 ifeq ($(SAN),1)
@@ -40,7 +43,7 @@ ifeq ($(V),1)
 Q :=
 endif
 
-.PHONY: all progs clean deps test unit integration demo bench soak asan test-asan san valgrind \
+.PHONY: all progs clean deps test unit integration lint demo bench soak asan test-asan san valgrind \
 	test-valgrind clang format
 all: $(BINS) $(BUILD)/bin/unit-tests $(BUILD)/bin/integration-tests
 progs: $(BINS)
@@ -82,7 +85,13 @@ deps:
 test: deps
 	$(Q)rm -rf $(BUILD)
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory unit integration
+	$(Q)$(MAKE) --no-print-directory lint unit integration
+
+# Every shell script, sourced files followed (-x); a second or two.
+SCRIPTS := $(wildcard scripts/*.sh tests/integration/*.sh) .ci/run
+lint:
+	@echo "  LINT    $(SCRIPTS)"
+	$(Q)shellcheck -x $(SCRIPTS)
 
 unit: $(BUILD)/bin/unit-tests
 	$(Q)$(BUILD)/bin/unit-tests -j2

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "outfile.h"
 #include "util.h"
 
 #define CSVW_FLUSH_AT (64 * 1024)
@@ -42,12 +43,10 @@ static int write_all(int fd, const char *buf, size_t len)
 struct csvw *csvw_open(const char *path, const char *header, char *err, size_t errlen)
 {
 	struct csvw *w = NULL;
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd = outfile_open(path, 0, err, errlen);
 
-	if (fd < 0) {
-		errf(err, errlen, "open %s: %s", path, strerror(errno));
+	if (fd < 0)
 		goto err;
-	}
 	w = xcalloc(1, sizeof(*w));
 	w->fd = fd;
 	sbuf_adds(&w->out, header);

@@ -11,7 +11,8 @@
 struct csvw;
 
 /* Create (truncate) path and write header (given without the trailing
- * newline) to it at once.  NULL and a message in err on failure.  Not safe
+ * newline) to it at once.  NULL and a message in err on failure; a symbolic
+ * link at path is refused, never followed (outfile_open).  Not safe
  * to share between threads. */
 struct csvw *csvw_open(const char *path, const char *header, char *err, size_t errlen);
 void csvw_str(struct csvw *w, const char *s);        /* NULL writes an empty field */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
+#include "outfile.h"
 #include "util.h"
 
 struct httpd {
@@ -30,6 +32,7 @@ struct httpd {
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound; /* NULL once we stopped accepting */
 	int port;
+	char address[INET6_ADDRSTRLEN + 8]; /* "HOST:PORT" as bound */
 	httpd_handler_fn handler;
 	void *arg;
 };
@@ -81,18 +84,28 @@ static int parse_listen(const char *listen, char **host, int *port)
 	return 0;
 }
 
-static int bound_port(struct evconnlistener *lev)
+/* The port and "HOST:PORT" the listener is bound to (getsockname): what
+ * the kernel did, not what was asked. */
+static int bound_port(struct evconnlistener *lev, char *address, size_t len)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
+	socklen_t sslen = sizeof(ss);
+	char host[INET6_ADDRSTRLEN] = "?";
+	int port = -1;
 
-	if (getsockname(evconnlistener_get_fd(lev), (struct sockaddr *)&ss, &len) < 0)
+	if (getsockname(evconnlistener_get_fd(lev), (struct sockaddr *)&ss, &sslen) < 0)
 		return -1;
-	if (ss.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return -1;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		port = ntohs(sin->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		port = ntohs(sin6->sin6_port);
+	}
+	snprintf(address, len, "%s:%d", host, port);
+	return port;
 }
 
 struct httpd *httpd_new(struct event_base *base, const char *listen, httpd_handler_fn handler, void *arg,
@@ -133,7 +146,7 @@ struct httpd *httpd_new(struct event_base *base, const char *listen, httpd_handl
 	h->base = base;
 	h->handler = handler;
 	h->arg = arg;
-	h->port = bound_port(lev);
+	h->port = bound_port(lev, h->address, sizeof(h->address));
 	h->http = evhttp_new(base);
 	if (!h->http) {
 		errf(err, errlen, "%s:%d: evhttp_new failed", host, port);
@@ -146,6 +159,7 @@ struct httpd *httpd_new(struct event_base *base, const char *listen, httpd_handl
 	 * with unread input would send a RST that can destroy the 413. */
 	evhttp_set_flags(h->http, EVHTTP_SERVER_LINGERING_CLOSE);
 	evhttp_set_gencb(h->http, on_request, h);
+	httpd_set_idle_timeout(h, HTTPD_IDLE_TIMEOUT_MS);
 	h->bound = evhttp_bind_listener(h->http, lev);
 	if (!h->bound) {
 		errf(err, errlen, "%s:%d: evhttp_bind_listener failed", host, port);
@@ -175,18 +189,21 @@ int httpd_port(const struct httpd *h)
 	return h->port;
 }
 
+const char *httpd_address(const struct httpd *h)
+{
+	return h->address;
+}
+
 int httpd_write_port_file(const struct httpd *h, const char *path, char *err, size_t errlen)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	char *tmp = NULL;
 	char line[16];
 	int len = snprintf(line, sizeof(line), "%d\n", h->port);
 	int fd, rc = -1;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		errf(err, errlen, "%s: %s", tmp, strerror(errno));
+	fd = outfile_open_tmp(path, &tmp, err, errlen);
+	if (fd < 0)
 		goto done;
-	}
 	errno = 0;
 	if (write(fd, line, (size_t)len) != len) {
 		errf(err, errlen, "%s: %s", tmp, errno ? strerror(errno) : "short write");
@@ -199,15 +216,28 @@ int httpd_write_port_file(const struct httpd *h, const char *path, char *err, si
 		unlink(tmp);
 		goto done;
 	}
-	if (rename(tmp, path) < 0) {
-		errf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
+	if (outfile_commit(tmp, path, err, errlen) < 0)
 		goto done;
-	}
 	rc = 0;
 done:
 	free(tmp);
 	return rc;
+}
+
+void httpd_set_idle_timeout(struct httpd *h, double idle_ms)
+{
+	struct timeval tv;
+	long long us = (long long)(idle_ms * 1000.0);
+
+	/* evhttp arms it as the bufferevent's read and write timeouts; reading
+	 * is off while a request is pending, so a slow handler is not cut. */
+	if (idle_ms <= 0 || us <= 0) {
+		evhttp_set_timeout_tv(h->http, NULL);
+		return;
+	}
+	tv.tv_sec = (time_t)(us / 1000000);
+	tv.tv_usec = (suseconds_t)(us % 1000000);
+	evhttp_set_timeout_tv(h->http, &tv);
 }
 
 void httpd_stop_accepting(struct httpd *h)

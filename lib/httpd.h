@@ -16,6 +16,10 @@ struct evhttp_request;
 #define HTTPD_MAX_HEADERS_SIZE 8192 /* over it: 400 */
 #define HTTPD_MAX_BODY_SIZE 65536   /* over it: 413 */
 #define HTTPD_BACKLOG 4096
+/* A connection that sends nothing (or does not read its reply) for this long
+ * is closed, real time.  It is reset by every byte: it bounds idle and
+ * stalled connections, not a client that trickles a byte now and then. */
+#define HTTPD_IDLE_TIMEOUT_MS 10000
 
 struct httpd;
 /* Every request goes to one handler (it routes /healthz, /metrics itself). */
@@ -26,8 +30,14 @@ typedef void (*httpd_handler_fn)(struct evhttp_request *req, void *arg);
  * ("127.0.0.1:8080: Address already in use") on failure. */
 struct httpd *httpd_new(struct event_base *base, const char *listen, httpd_handler_fn handler, void *arg,
 			char *err, size_t errlen);
+/* Close connections idle for idle_ms of real time (reading a request or
+ * writing a reply; a request being handled is never cut by it).  <= 0: no
+ * limit.  Applies to connections accepted from then on. */
+void httpd_set_idle_timeout(struct httpd *h, double idle_ms);
 int httpd_port(const struct httpd *h); /* the bound port */
-/* Write the bound port and a newline to path atomically (tmp + rename). */
+const char *httpd_address(const struct httpd *h); /* "127.0.0.1:8080": where it is bound */
+/* Write the bound port and a newline to path atomically (a new O_EXCL
+ * temporary beside it, renamed into place: nothing planted is followed). */
 int httpd_write_port_file(const struct httpd *h, const char *path, char *err, size_t errlen);
 void httpd_stop_accepting(struct httpd *h); /* close the listener; pending requests stay */
 /* Frees every connection, pending requests included (no on_gone): close out

@@ -19,6 +19,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "deadline.h"
+#include "duration.h"
 #include "log.h"
 
 #define FLUSH_INTERVAL_REAL_MS 250 /* CSVs reach the disk at least this often */
@@ -37,8 +38,10 @@ static void usage(FILE *out, const struct proc_info *info)
 	if (info->server)
 		fprintf(out,
 			"  --listen HOST:PORT  where to listen (default 127.0.0.1:%d; port 0 = any free port)\n"
-			"  --port-file FILE    write the bound port there once listening\n",
-			info->default_port);
+			"  --port-file FILE    write the bound port there once listening\n"
+			"  --idle-timeout DUR  close a connection idle that long, real time (default %gs;\n"
+			"                      0s: never); a request being handled is not cut by it\n",
+			info->default_port, HTTPD_IDLE_TIMEOUT_MS / 1000.0);
 	if (info->default_upstream)
 		fprintf(out, "  --upstream URL      where to send requests (default %s)\n", info->default_upstream);
 	fprintf(out,
@@ -62,12 +65,13 @@ static void add_set(struct proc *p, const char *set)
 
 static int parse_args(struct proc *p, int argc, char **argv, int64_t *t0_real_ns)
 {
-	enum { OPT_SCENARIO = 256, OPT_LISTEN, OPT_PORT_FILE, OPT_UPSTREAM, OPT_OUT, OPT_TIME_SCALE,
-	       OPT_SEED, OPT_SET, OPT_T0, OPT_QUIET, OPT_PRINT, OPT_HELP, OPT_VERSION };
+	enum { OPT_SCENARIO = 256, OPT_LISTEN, OPT_PORT_FILE, OPT_IDLE_TIMEOUT, OPT_UPSTREAM, OPT_OUT,
+	       OPT_TIME_SCALE, OPT_SEED, OPT_SET, OPT_T0, OPT_QUIET, OPT_PRINT, OPT_HELP, OPT_VERSION };
 	static const struct option opts[] = {
 		{"scenario", required_argument, NULL, OPT_SCENARIO},
 		{"listen", required_argument, NULL, OPT_LISTEN},
 		{"port-file", required_argument, NULL, OPT_PORT_FILE},
+		{"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
 		{"upstream", required_argument, NULL, OPT_UPSTREAM},
 		{"out", required_argument, NULL, OPT_OUT},
 		{"time-scale", required_argument, NULL, OPT_TIME_SCALE},
@@ -84,6 +88,8 @@ static int parse_args(struct proc *p, int argc, char **argv, int64_t *t0_real_ns
 	const char *time_scale = NULL, *seed = NULL;
 	int c;
 	char *end;
+	char why[ERR_LEN];
+	bool idle_timeout_set = false;
 
 	opterr = 0;
 	optind = 1;
@@ -95,6 +101,13 @@ static int parse_args(struct proc *p, int argc, char **argv, int64_t *t0_real_ns
 			p->listen = strchr(optarg, ':') ? xstrdup(optarg) : xasprintf("127.0.0.1:%s", optarg);
 			break;
 		case OPT_PORT_FILE: p->port_file = optarg; break;
+		case OPT_IDLE_TIMEOUT:
+			if (duration_parse_ms(optarg, &p->idle_timeout_ms, why, sizeof(why)) < 0) {
+				fprintf(stderr, "%s: --idle-timeout %s: %s\n", p->info->name, optarg, why);
+				return 2;
+			}
+			idle_timeout_set = true;
+			break;
 		case OPT_UPSTREAM: p->upstream_url = optarg; break;
 		case OPT_OUT: p->out_dir = optarg; break;
 		case OPT_TIME_SCALE: time_scale = optarg; break;
@@ -129,8 +142,8 @@ static int parse_args(struct proc *p, int argc, char **argv, int64_t *t0_real_ns
 		fprintf(stderr, "%s: unexpected argument '%s'\n", p->info->name, argv[optind]);
 		return 2;
 	}
-	if ((p->port_file || p->listen) && !p->info->server) {
-		fprintf(stderr, "%s: --listen and --port-file are for servers\n", p->info->name);
+	if ((p->port_file || p->listen || idle_timeout_set) && !p->info->server) {
+		fprintf(stderr, "%s: --listen, --port-file and --idle-timeout are for servers\n", p->info->name);
 		return 2;
 	}
 	if (time_scale) {
@@ -384,6 +397,15 @@ void proc_record(struct proc *p, const struct span_row *row)
 		record_span(p->spans, row);
 }
 
+/* The 400 reason quotes the value it rejects: escaped, so that control
+ * characters and non-ASCII bytes from the wire are shown, not replayed. */
+static int bad_header(char *err, size_t errlen, const char *name, const char *why)
+{
+	char shown[ERR_LEN];
+	str_escape(shown, sizeof(shown), why);
+	return errf(err, errlen, "%s: %s", name, shown);
+}
+
 int proc_read_inbound(struct proc *p, struct evhttp_request *req, bool read_deadline, struct inbound *in,
 		      char *err, size_t errlen)
 {
@@ -401,17 +423,17 @@ int proc_read_inbound(struct proc *p, struct evhttp_request *req, bool read_dead
 	} else {
 		trace_new_trace_id(&p->rng, in->trace_id); /* the first tier starts the trace */
 		if (v)
-			return errf(err, errlen, "%s: %s", TRACEPARENT_HEADER, why);
+			return bad_header(err, errlen, TRACEPARENT_HEADER, why);
 	}
 	if ((v = evhttp_find_header(headers, LINEAGE_HEADER))) {
 		if (lineage_validate(v, why, sizeof(why)) < 0)
-			return errf(err, errlen, "%s: %s", LINEAGE_HEADER, why);
+			return bad_header(err, errlen, LINEAGE_HEADER, why);
 		snprintf(in->lineage, sizeof(in->lineage), "%s", v);
 		in->caller_attempt = lineage_last_attempt(v);
 	}
 	if (read_deadline && (v = evhttp_find_header(headers, p->sc.deadline.header))) {
 		if (deadline_parse(v, &ns, why, sizeof(why)) < 0)
-			return errf(err, errlen, "%s: %s", p->sc.deadline.header, why);
+			return bad_header(err, errlen, p->sc.deadline.header, why);
 		in->budget_ms = (double)ns / 1e6;
 	}
 	return 0;
@@ -441,6 +463,7 @@ int proc_init(struct proc *p, const struct proc_info *info, int argc, char **arg
 	memset(p, 0, sizeof(*p));
 	p->info = info;
 	p->out_dir = ".";
+	p->idle_timeout_ms = HTTPD_IDLE_TIMEOUT_MS;
 	p->upstream_url = info->default_upstream;
 	if (info->server)
 		p->listen = xasprintf("127.0.0.1:%d", info->default_port);
@@ -503,6 +526,7 @@ int proc_init(struct proc *p, const struct proc_info *info, int argc, char **arg
 			fprintf(stderr, "%s: %s\n", info->name, err);
 			goto fail;
 		}
+		httpd_set_idle_timeout(p->httpd, p->idle_timeout_ms);
 	}
 	if (p->upstream_url)
 		p->up = upstream_new(p->base, UPSTREAM_MAX_CONNS);
@@ -524,7 +548,7 @@ int proc_init(struct proc *p, const struct proc_info *info, int argc, char **arg
 		goto fail;
 	}
 	if (info->server)
-		log_info("listening on 127.0.0.1:%d%s%s", httpd_port(p->httpd), p->upstream_url ? ", upstream " : "",
+		log_info("listening on %s%s%s", httpd_address(p->httpd), p->upstream_url ? ", upstream " : "",
 			 p->upstream_url ? p->upstream_url : "");
 	return -1;
 

@@ -61,6 +61,7 @@ struct proc {
 	const char *scenario_path;
 	char *listen;       /* "HOST:PORT" */
 	const char *port_file;
+	double idle_timeout_ms; /* real ms; 0: connections never time out */
 	const char *upstream_url;
 	const char *out_dir;
 	bool quiet;

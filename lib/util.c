@@ -245,3 +245,28 @@ size_t fmt_fixed(char out[FMT_NUM_MAX], double v, int decimals)
 slow:
 	return (size_t)snprintf(out, FMT_NUM_MAX, "%.*f", decimals, v);
 }
+
+void str_escape(char *dst, size_t dstlen, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t at = 0;
+
+	if (dstlen == 0)
+		return;
+	for (; *src; src++) {
+		unsigned char c = (unsigned char)*src;
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			if (at + 1 >= dstlen)
+				break;
+			dst[at++] = (char)c;
+			continue;
+		}
+		if (at + 4 >= dstlen)
+			break;
+		dst[at++] = '\\';
+		dst[at++] = 'x';
+		dst[at++] = hex[c >> 4];
+		dst[at++] = hex[c & 15];
+	}
+	dst[at] = '\0';
+}

@@ -30,7 +30,7 @@ struct sbuf {
 void sbuf_add(struct sbuf *sb, const void *data, size_t len);
 void sbuf_adds(struct sbuf *sb, const char *s);
 void sbuf_addf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap);
+void sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void sbuf_reset(struct sbuf *sb);          /* len = 0, keeps the memory */
 char *sbuf_detach(struct sbuf *sb);        /* caller frees; sb is reset to empty */
 void sbuf_free(struct sbuf *sb);
@@ -45,6 +45,13 @@ size_t fmt_i64(char out[FMT_NUM_MAX], int64_t v);   /* "%" PRId64 */
  * rounding cannot be decided exactly in double arithmetic (a digit string
  * ending near ...5, or too large) are handed to snprintf. */
 size_t fmt_fixed(char out[FMT_NUM_MAX], double v, int decimals);
+
+/* Copy src into dst (dstlen bytes, NUL included, cut to fit) with every
+ * byte outside printable ASCII (0x20..0x7e) and every backslash written as
+ * \xHH, so text from outside (a header value) can be shown in a reply, a log
+ * line or a terminal as it was, and cannot break a line or inject control
+ * sequences.  A cut never splits an escape. */
+void str_escape(char *dst, size_t dstlen, const char *src);
 
 /* snprintf into an error buffer; returns -1 so callers can `return errf(...)`. */
 int errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

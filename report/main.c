@@ -15,6 +15,7 @@
 #include "compare.h"
 #include "html.h"
 #include "info.h"
+#include "outfile.h"
 #include "reqtree.h"
 #include "run.h"
 #include "series.h"
@@ -98,11 +99,7 @@ static const char usage[] = "usage: report DIR\n"
 /* Replace final with tmp, or remove tmp. */
 static int commit_file(const char *tmp, const char *final, char *err, size_t errlen)
 {
-	if (rename(tmp, final) == 0)
-		return 0;
-	errf(err, errlen, "%s: cannot rename into place: %s", final, strerror(errno));
-	unlink(tmp);
-	return -1;
+	return outfile_commit(tmp, final, err, errlen);
 }
 
 /* `report DIR`; the table goes to stdout when print is set. */
@@ -238,11 +235,16 @@ done:
 /* Write text to path through a temporary file renamed into place. */
 static int write_text(const char *path, const struct sbuf *text, char *err, size_t errlen)
 {
-	char *tmp = xasprintf("%s.%ld.tmp", path, (long)getpid());
-	FILE *f = fopen(tmp, "w");
+	char *tmp = NULL;
+	int fd = outfile_open_tmp(path, &tmp, err, errlen);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	int rc = -1;
 	if (!f) {
-		errf(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
+		if (fd >= 0) {
+			errf(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
+			close(fd);
+			unlink(tmp);
+		}
 		goto done;
 	}
 	size_t len = text->len;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "outfile.h"
 #include "summary.h"
 #include "timeseries.h"
 #include "util.h"
@@ -61,10 +62,8 @@ static void num(FILE *f, double v)
 static FILE *open_dat(const char *dir, const char *name, const char *header, char *err, size_t errlen)
 {
 	char *path = xasprintf("%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	if (!f)
-		errf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
-	else
+	FILE *f = outfile_fopen(path, 0, err, errlen);
+	if (f)
 		fprintf(f, "# %s\n", header);
 	free(path);
 	return f;

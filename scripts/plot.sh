@@ -114,10 +114,10 @@ for i in "${!dirs[@]}"; do
 	d=${dirs[$i]}
 	"$bin/report" series "$d" >/dev/null
 	info=$("$bin/report" info "$d")
-	infos[$i]=$info
+	infos[i]=$info
 	name=$(info_get "$info" name)
 	[ -n "$name" ] || name=$(basename "$d")
-	names[$i]=$name
+	names[i]=$name
 	p="$d/plots"
 	rate=$(info_get "$info" rate_rps)
 	workers=$(info_get "$info" db_workers)
@@ -195,7 +195,7 @@ for i in "${!names[@]}"; do
 	label=${names[$i]} k=2
 	while [ -n "${seen[$label]:-}" ]; do label="${names[$i]} ($k)"; k=$((k + 1)); done
 	seen[$label]=1
-	labels[$i]=$label
+	labels[i]=$label
 done
 faults=""
 for i in "${!infos[@]}"; do faults+=$(fault_objects "${infos[$i]}")$'\n'; done
@@ -205,7 +205,8 @@ fk=$(fault_key "${infos[@]}")
 rate=$(info_get "${infos[0]}" rate_rps)
 dats=()
 for d in "${dirs[@]}"; do dats+=("$d/plots/arrivals.dat"); done
-title=$(IFS=,; echo "${labels[*]}" | sed 's/,/ vs /g')
+title=$(IFS=,; echo "${labels[*]}")
+title=${title//,/ vs }
 
 lines() { # lines FILE USING STYLE: one plot clause per run
 	local i sep=""
@@ -215,6 +216,8 @@ lines() { # lines FILE USING STYLE: one plot clause per run
 		sep=", "
 	done
 }
+# The single-quoted $2 and $4 below are gnuplot's column references.
+# shellcheck disable=SC2016
 render "$out/arrivals" <<EOF
 $faults
 set title $(gq "database arrivals: $title")
@@ -225,6 +228,7 @@ set yrange [0.5:$(top_of 40 "${dats[@]}")]
 plot $(lines arrivals.dat '1:($2 > 0 ? $2 : 0.5)' steps), \
      $(gq "${dirs[0]}/plots/arrivals.dat") using 1:4 with lines lt 6 dt 2 title $(gq "offered client rate ($rate/s)")$fk
 EOF
+# shellcheck disable=SC2016
 render "$out/success" <<EOF
 $faults
 set title $(gq "client success ratio: $title")
@@ -234,6 +238,7 @@ set yrange [0:140]
 set ytics 0,20,100
 plot $(lines success.dat '1:($4*100)' steps)$fk
 EOF
+# shellcheck disable=SC2016
 render "$out/latency" <<EOF
 set title $(gq "client latency: $title")
 set xlabel 'latency (ms, log scale)'

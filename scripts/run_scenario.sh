@@ -79,6 +79,7 @@ log="$out/run.log"
 
 pids=()  # by index: dbsim svc_b svc_a gateway loadgen; "" once reaped
 names=()
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	local i
 	for i in "${!pids[@]}"; do [ -z "${pids[$i]}" ] || kill -TERM "${pids[$i]}" 2>/dev/null || true; done
@@ -128,6 +129,7 @@ done
 
 live_pid=""
 if [ "$live" = 1 ]; then
+	# shellcheck disable=SC2154 # port_<tier> are set with declare above
 	"$bin/live" --scenario "$out/scenario.json" --t0 "$t0" \
 		"gateway=$port_gateway" "svc_a=$port_svc_a" "svc_b=$port_svc_b" "dbsim=$port_dbsim" &
 	live_pid=$!

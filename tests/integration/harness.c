@@ -10,9 +10,11 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -231,10 +233,12 @@ static void spawn_tier(struct chain *c, int i, const char *addr)
 		argv[n++] = "--upstream";
 		argv[n++] = upstream;
 	}
-	for (const char *const *s = c->sets; s && *s && n < 60; s++) {
+	for (const char *const *s = c->sets; s && *s && n < 50; s++) {
 		argv[n++] = "--set";
 		argv[n++] = (char *)*s;
 	}
+	for (const char *const *a = c->args; a && *a && n < 62; a++)
+		argv[n++] = (char *)*a;
 	argv[n] = NULL;
 	c->pid[i] = h_spawn(c->dir, tier_names[i], argv);
 }
@@ -252,12 +256,19 @@ static int wait_tier_port(struct chain *c, int i)
 
 void chain_start(struct chain *c, const char *scenario_json, const char *const *sets)
 {
+	chain_start_args(c, scenario_json, sets, NULL);
+}
+
+void chain_start_args(struct chain *c, const char *scenario_json, const char *const *sets,
+		      const char *const *args)
+{
 	char path[512];
 	struct timespec rt;
 	FILE *f;
 
 	memset(c, 0, sizeof(*c));
 	c->sets = sets;
+	c->args = args;
 	snprintf(c->dir, sizeof(c->dir), "/tmp/cascade-it-XXXXXX");
 	cr_assert_not_null(mkdtemp(c->dir));
 	snprintf(path, sizeof(path), "%s/scenario.json", c->dir);
@@ -426,6 +437,138 @@ bool chain_wait_idle(struct chain *c, double timeout_s)
 		nanosleep(&tick, NULL);
 	}
 	return false;
+}
+
+int h_connect(int port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert(fd >= 0, "socket: %s", strerror(errno));
+	cr_assert(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "connect to port %d: %s", port,
+		  strerror(errno));
+	return fd;
+}
+
+void h_send(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		cr_assert(n > 0, "send: %s", strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+void h_recv_all(int fd, long timeout_ms, struct h_raw *out)
+{
+	double end = now_s() + timeout_ms / 1000.0;
+	size_t cap = 4096;
+
+	memset(out, 0, sizeof(*out));
+	out->data = malloc(cap);
+	cr_assert_not_null(out->data);
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		double left = end - now_s();
+		ssize_t n;
+
+		if (left <= 0 || poll(&pfd, 1, (int)(left * 1000) + 1) <= 0)
+			break;
+		if (out->len + 1 == cap) {
+			cap *= 2;
+			out->data = realloc(out->data, cap);
+			cr_assert_not_null(out->data);
+		}
+		n = recv(fd, out->data + out->len, cap - out->len - 1, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			out->closed = true;
+			out->reset = n < 0 && errno == ECONNRESET;
+			break;
+		}
+		out->len += (size_t)n;
+	}
+	out->data[out->len] = 0;
+}
+
+void h_raw_exchange(int port, const void *data, size_t len, bool shut_wr, long timeout_ms, struct h_raw *out)
+{
+	int fd = h_connect(port);
+	h_send(fd, data, len);
+	if (shut_wr)
+		cr_assert(shutdown(fd, SHUT_WR) == 0);
+	h_recv_all(fd, timeout_ms, out);
+	close(fd);
+}
+
+/* The value of header name in the header block [p, end), or NULL. */
+static const char *find_header(const char *p, const char *end, const char *name)
+{
+	size_t nlen = strlen(name);
+	while (p < end) {
+		const char *eol = memmem(p, (size_t)(end - p), "\r\n", 2);
+		if (!eol)
+			eol = end;
+		if ((size_t)(eol - p) > nlen && strncasecmp(p, name, nlen) == 0 && p[nlen] == ':') {
+			p += nlen + 1;
+			while (*p == ' ')
+				p++;
+			return p;
+		}
+		p = eol + 2;
+	}
+	return NULL;
+}
+
+size_t h_raw_replies(const struct h_raw *raw, struct h_raw_reply *out, size_t max)
+{
+	const char *p = raw->data, *end = raw->data + raw->len;
+	size_t n = 0;
+
+	while (n < max && p < end) {
+		const char *hdr_end = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
+		const char *v;
+		long clen;
+
+		if (!hdr_end || strncmp(p, "HTTP/1.", 7) != 0 || end - p < 12)
+			break;
+		out[n].status = strtol(p + 9, NULL, 10);
+		v = find_header(p, hdr_end + 2, "Content-Length");
+		clen = v ? strtol(v, NULL, 10) : 0;
+		v = find_header(p, hdr_end + 2, "Connection");
+		out[n].conn_close = v && strncasecmp(v, "close", 5) == 0;
+		out[n].body = hdr_end + 4;
+		out[n].body_len = (size_t)clen;
+		if (clen < 0 || out[n].body + clen > end)
+			break;
+		p = out[n].body + clen;
+		n++;
+	}
+	return n;
+}
+
+bool h_wait_closed(int fd, long timeout_ms)
+{
+	double end = now_s() + timeout_ms / 1000.0;
+	char buf[4096];
+
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		double left = end - now_s();
+		ssize_t n;
+
+		if (left <= 0 || poll(&pfd, 1, (int)(left * 1000) + 1) <= 0)
+			return false;
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return true;
+	}
 }
 
 static char **split(char *line, size_t *n)

@@ -30,12 +30,17 @@ struct chain {
 	int exit_status[H_TIERS]; /* after chain_stop */
 	char t0[32];              /* the shared --t0, for a restart */
 	const char *const *sets;  /* chain_start's overrides (the caller keeps them alive) */
+	const char *const *args;  /* chain_start_args' extra arguments (likewise) */
 };
 
 /* Write scenario_json to dir/scenario.json and start the four processes with
  * one shared t0 and the given --set overrides (NULL-terminated, may be NULL);
  * returns once all four have written their port file. */
 void chain_start(struct chain *c, const char *scenario_json, const char *const *sets);
+/* The same, with extra command-line arguments for every process
+ * (NULL-terminated, may be NULL), e.g. "--idle-timeout", "1s". */
+void chain_start_args(struct chain *c, const char *scenario_json, const char *const *sets,
+		      const char *const *args);
 /* SIGTERM each process (gateway first), wait for it, record its exit status. */
 void chain_stop(struct chain *c);
 /* SIGTERM every running tier at once, as run_scenario does, and reap each
@@ -81,6 +86,34 @@ struct h_response {
  * timeout is multiplied by h_slow(). */
 void h_get(const char *url, const char *const *headers, long timeout_ms, struct h_response *res);
 char *h_url(const struct chain *c, int tier, const char *path); /* caller frees */
+
+/* Raw HTTP over a loopback socket, for what curl will not send (malformed,
+ * pipelined, half-closed, never finished). */
+int h_connect(int port);                                   /* to 127.0.0.1:port; asserts */
+void h_send(int fd, const void *data, size_t len);         /* all of it; asserts */
+struct h_raw {
+	char *data;  /* everything received, NUL-terminated (caller frees) */
+	size_t len;
+	bool closed; /* the server closed (EOF or reset) */
+	bool reset;  /* it was a reset */
+};
+/* Read until the server closes or timeout_ms passes. */
+void h_recv_all(int fd, long timeout_ms, struct h_raw *out);
+/* Connect, send, optionally shutdown(SHUT_WR), read until closed or timeout,
+ * close. */
+void h_raw_exchange(int port, const void *data, size_t len, bool shut_wr, long timeout_ms, struct h_raw *out);
+/* Split received bytes into HTTP responses (status line, headers,
+ * Content-Length body).  Up to max; returns how many were whole. */
+struct h_raw_reply {
+	long status;
+	const char *body; /* into the h_raw's data; not NUL-terminated */
+	size_t body_len;
+	bool conn_close;  /* the reply said Connection: close */
+};
+size_t h_raw_replies(const struct h_raw *raw, struct h_raw_reply *out, size_t max);
+/* Wait until the server closed fd (EOF or reset, anything before is read
+ * and dropped); false after timeout_ms. */
+bool h_wait_closed(int fd, long timeout_ms);
 
 /* CSV rows of dir/<name>.csv, split into fields (no quoting in cascade's own rows). */
 struct h_csv {

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../report/csvread.h"
 #include "csvw.h"
 #include "util.h"
 
@@ -264,4 +265,68 @@ Test(csvw, write_failure_is_sticky)
 Test(csvw, close_null_is_noop)
 {
 	cr_assert_eq(csvw_close(NULL), 0);
+}
+
+/* Text from outside (a header value, a reason, a path) can hold anything
+ * but NUL: whatever it holds, an RFC 4180 reader gets the same fields back,
+ * and the row and column counts stay right. */
+Test(csvw, hostile_text_round_trips_through_an_rfc4180_reader)
+{
+	char every_byte[256];
+	const char *fields[] = {
+		"a,b,,c", "say \"hi\", \"\"", "line1\nline2", "cr\rlf\r\nend\n", "\r", "\n\n", "\"", ",",
+		" spaced ", "=1+2", every_byte, "",
+	};
+	const size_t nf = ARRAY_LEN(fields), nrows = 3;
+	char err[ERR_LEN] = "";
+	struct csvw *w = open_ok("c0,c1,c2,c3,c4,c5,c6,c7,c8,c9,c10,c11");
+	struct csvr *r;
+
+	for (int i = 1; i < 256; i++)
+		every_byte[i - 1] = (char)i;
+	every_byte[255] = 0;
+	for (size_t row = 0; row < nrows; row++) {
+		for (size_t i = 0; i < nf; i++)
+			csvw_str(w, fields[(i + row) % nf]);
+		csvw_end(w);
+	}
+	cr_assert_eq(csvw_close(w), 0);
+
+	r = csvr_open(csvw_path, NULL, err, sizeof(err));
+	cr_assert_not_null(r, "%s", err);
+	for (size_t row = 0; row < nrows; row++) {
+		cr_assert_eq(csvr_next(r, err, sizeof(err)), 1, "row %zu: %s", row, err);
+		cr_assert_eq(csvr_nfields(r), nf);
+		for (size_t i = 0; i < nf; i++)
+			cr_assert_str_eq(csvr_field(r, i), fields[(i + row) % nf], "row %zu field %zu", row, i);
+	}
+	cr_assert_eq(csvr_next(r, err, sizeof(err)), 0, "a row too many: %s", err);
+	csvr_close(r);
+}
+
+/* A link planted where the CSV goes is refused, and its target untouched. */
+Test(csvw, planted_symlink_is_refused_not_followed)
+{
+	char dir[] = "/tmp/cascade-csvw-dir-XXXXXX";
+	char target[128], link[128], err[ERR_LEN] = "";
+	char *got;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(target, sizeof(target), "%s/precious", dir);
+	snprintf(link, sizeof(link), "%s/gateway.csv", dir);
+	f = fopen(target, "w");
+	cr_assert_not_null(f);
+	fputs("precious\n", f);
+	fclose(f);
+	cr_assert_eq(symlink(target, link), 0);
+
+	cr_assert_null(csvw_open(link, "a,b", err, sizeof(err)));
+	cr_assert(strstr(err, "gateway.csv: is a symbolic link"), "%s", err);
+	got = slurp(target, NULL);
+	cr_assert_str_eq(got, "precious\n");
+	free(got);
+	unlink(link);
+	unlink(target);
+	rmdir(dir);
 }

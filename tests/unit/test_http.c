@@ -471,10 +471,13 @@ Test(httpd, port_only_listens_on_loopback)
 {
 	char err[ERR_LEN];
 	struct httpd *h = httpd_new(fx.base, "0", on_srv_request, NULL, err, sizeof(err));
+	char want[32];
 
 	cr_assert_not_null(h, "%s", err);
 	cr_assert_gt(httpd_port(h), 0);
 	cr_assert_neq(httpd_port(h), fx.port);
+	snprintf(want, sizeof(want), "127.0.0.1:%d", httpd_port(h));
+	cr_assert_str_eq(httpd_address(h), want);
 	httpd_free(h);
 }
 

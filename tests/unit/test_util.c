@@ -185,3 +185,34 @@ Test(util, fmt_i64_matches_printf)
 		cr_assert_str_eq(got, want);
 	}
 }
+
+Test(util, str_escape_shows_outside_bytes_as_hex)
+{
+	char out[64];
+
+	str_escape(out, sizeof(out), "plain text, \"quoted\" ~");
+	cr_assert_str_eq(out, "plain text, \"quoted\" ~");
+	str_escape(out, sizeof(out), "\x01\x1b[31m\x7f\t\r\n");
+	cr_assert_str_eq(out, "\\x01\\x1b[31m\\x7f\\x09\\x0d\\x0a");
+	str_escape(out, sizeof(out), "caf\xc3\xa9 a\\b");
+	cr_assert_str_eq(out, "caf\\xc3\\xa9 a\\x5cb");
+	str_escape(out, sizeof(out), "");
+	cr_assert_str_eq(out, "");
+}
+
+Test(util, str_escape_cuts_between_escapes)
+{
+	char out[8];
+
+	str_escape(out, sizeof(out), "ab\x01\x02");  /* "ab\x01" is 6; "\x02" would need 10 */
+	cr_assert_str_eq(out, "ab\\x01");
+	str_escape(out, 5, "\x01");  /* 4 bytes + NUL fit */
+	cr_assert_str_eq(out, "\\x01");
+	str_escape(out, 4, "\x01z"); /* the escape does not fit at all */
+	cr_assert_str_eq(out, "");
+	str_escape(out, 1, "abc");
+	cr_assert_str_eq(out, "");
+	out[0] = 'x';
+	str_escape(out, 0, "abc"); /* nothing written */
+	cr_assert_eq(out[0], 'x');
+}
