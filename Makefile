@@ -93,6 +93,7 @@ demo: deps all
 	$(Q)scripts/demo.sh
 
 bench: all $(BUILD)/bin/hammer
+	$(Q)scripts/install-deps.sh --bench
 	$(Q)CASCADE_BIN=$(abspath $(BUILD)/bin) scripts/bench.sh
 
 # The bench's load client (bench/), kept out of `all` and the tests.
