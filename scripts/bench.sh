@@ -238,11 +238,17 @@ pid_of() { # pid_of TIER
 }
 ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; } # utime + stime
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-metric() { # metric TIER NAME-AND-LABEL-PREFIX: first value of that series
+# metric TIER NAME-AND-LABEL-PREFIX: first value of that series; nothing when
+# the process does not answer (one out of file descriptors cannot accept)
+metric() {
 	local p=port_$1
-	curl -fsS --max-time 5 "http://127.0.0.1:${!p}/metrics" | awk -v k="$2" 'index($0, k) == 1 { print $2; exit }'
+	{ curl -fsS --max-time 5 "http://127.0.0.1:${!p}/metrics" 2>/dev/null || true; } |
+		awk -v k="$2" 'index($0, k) == 1 { print $2; exit }'
 }
-lag_p99_ms() { metric "$1" "cascade_loop_lag_seconds{tier=\"$1\",quantile=\"0.99\"}" | awk '{ printf "%.3f", $1 * 1000 }'; }
+lag_p99_ms() {
+	metric "$1" "cascade_loop_lag_seconds{tier=\"$1\",quantile=\"0.99\"}" |
+		awk '{ printf "%.3f", $1 * 1000 } END { if (!NR) print "nan" }'
+}
 field() { tr ' ' '\n' | sed -n "s/^$1=//p"; } # field KEY < "k=v k=v"
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 quantile() { sort -g | awk -v q="$1" '{ v[NR] = $1 } END { i = int(q * NR); if (i < q * NR) i++; if (i < 1) i = 1; print NR ? v[i] : "nan" }'; }
@@ -465,7 +471,7 @@ if want timer; then
 			"$bin/hammer" -c $c -n "$n" --max-seconds 120 "127.0.0.1:$port_gateway" >"$dir/hammer.txt" || true
 			# Let dbsim finish the queries svc_b gave up on (30 ms each).
 			for ((i = 0; i < 100; i++)); do
-				[ "$(metric dbsim 'cascade_inflight{tier="dbsim"}' || echo -1)" = 0 ] && break
+				[ "$(metric dbsim 'cascade_inflight{tier="dbsim"}')" = 0 ] && break
 				sleep 0.05
 			done
 			chain_stop
@@ -543,11 +549,14 @@ if want scale; then
 			# Every tier holds them all; give up after 10 s without progress.
 			reached=-1 last=-1 moved=$SECONDS
 			while :; do
-				reached=$held
-				for tier in gateway svc_a svc_b dbsim; do
-					v=$(metric $tier "cascade_inflight{tier=\"$tier\"}" || true)
-					[ "${v:--1}" -lt "$reached" ] && reached=${v:--1}
+				reached=$held answering=0
+				for tier in gateway svc_a svc_b dbsim; do # those that answer
+					v=$(metric $tier "cascade_inflight{tier=\"$tier\"}")
+					[ -n "$v" ] || continue
+					answering=$((answering + 1))
+					[ "$v" -lt "$reached" ] && reached=$v
 				done
+				[ $answering -gt 0 ] || reached=-1
 				[ "$reached" = "$held" ] && break
 				[ "$reached" -gt "$last" ] && last=$reached moved=$SECONDS
 				[ $((SECONDS - moved)) -ge 10 ] && break
