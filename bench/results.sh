@@ -93,7 +93,12 @@ if has scale; then
 fi
 if has compress; then
 	best=$(awk -F, '$1 == "compress" && $4 == "smallest_faithful_scale" { print $5 }' "$csv")
-	echo "| smallest faithful time_scale of the incident (lag p99 < 1 % of the smallest timeout) | $best; the demo's two runs take $(v compress "$best" demo wall_s_both_runs) s at it | (measured) |"
+	[ "$best" != nan ] || best=none
+	if [ "$best" = none ]; then
+		echo "| smallest faithful time_scale of the incident (lag p99 < 1 % of the smallest timeout) | none of $(v_list compress incident faithful | tr '\n' ' ')was faithful | **FAIL** |"
+	else
+		echo "| smallest faithful time_scale of the incident (lag p99 < 1 % of the smallest timeout) | $best; the demo's two runs take $(v compress "$best" demo wall_s_both_runs) s at it | (measured) |"
+	fi
 fi
 
 if has throughput; then
@@ -200,7 +205,7 @@ if has scale; then
 	echo "$sep|---|"
 	for t in gateway svc_a svc_b dbsim; do
 		line="| $t | $(v memory 0 "$t" rss_kb)"
-		for s in $steps; do line+=" | $(v memory "$s" "$t" bytes_per_inflight)"; done
+		for s in $steps; do line+=" | $(fmt 0 "$(v memory "$s" "$t" bytes_per_inflight)")"; done
 		echo "$line | $(v lag_hold "$full" "$t" lag_p99_ms) |"
 	done
 	line="| held (seconds to reach) |"
@@ -216,7 +221,8 @@ if has compress; then
 \`faithful\` is report's verdict (every process's per-second loop-lag p99
 within 1 % of its smallest timeout, scaled); "worst" is the process closest
 to its limit. Scales are tried largest first and stop at the first that is
-not faithful.
+not faithful; when even the largest is not, it is doubled (up to
+\`BENCH_SCALE_MAX\`) until one is.
 
 | time_scale | wall s | faithful | worst lag p99 ms | limit ms | process |
 |---|---|---|---|---|---|
@@ -226,8 +232,10 @@ EOF
 		echo "| $s | $(v compress "$s" incident wall_s) | $(v compress "$s" incident faithful) | $(v compress "$s" incident worst_lag_p99_ms) | ${lim% *} | ${lim#* } |"
 	done
 	best=$(awk -F, '$1 == "compress" && $4 == "smallest_faithful_scale" { print $5 }' "$csv")
+	[ "$best" != nan ] || best=none
 	echo
-	echo "At $best, single-deadline took $(v compress "$best" single-deadline wall_s) s: the demo's two runs take about $(v compress "$best" demo wall_s_both_runs) s."
+	[ "$best" = none ] && echo "No scale tried was faithful." ||
+		echo "At $best, single-deadline took $(v compress "$best" single-deadline wall_s) s: the demo's two runs take about $(v compress "$best" demo wall_s_both_runs) s."
 fi
 
 echo
