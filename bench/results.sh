@@ -54,6 +54,16 @@ measured: [bench/README.md](README.md).
 EOF
 nofile=$(mach nofile)
 [ -z "$nofile" ] || echo "| file descriptors | $nofile |"
+# A busy machine makes every figure here worse and noisier: say so.
+busy=$(awk -v a="$(mach load_start | cut -d' ' -f1)" -v b="$(mach load_end | cut -d' ' -f1)" -v n="$(mach cores)" \
+	'BEGIN { m = a > b ? a : b; if (m > n / 2) printf "%s", m }')
+if [ -n "$busy" ]; then
+	echo
+	echo "**Taken on a loaded machine**: load average up to $busy on $(mach cores) cores during"
+	echo "the run (other jobs). Latency tails, timer lateness and absolute requests/s"
+	echo "suffer most; ratios of runs alternated side by side suffer least. A final"
+	echo "figure needs a quiet machine."
+fi
 
 echo
 echo "## Targets"
