@@ -88,7 +88,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory lint unit integration
 
 # Every shell script, sourced files followed (-x); a second or two.
-SCRIPTS := $(wildcard scripts/*.sh tests/integration/*.sh) .ci/run
+SCRIPTS := $(wildcard scripts/*.sh bench/*.sh tests/integration/*.sh) .ci/run
 lint:
 	@echo "  LINT    $(SCRIPTS)"
 	$(Q)shellcheck -x $(SCRIPTS)
@@ -105,6 +105,7 @@ demo: deps all
 	$(Q)scripts/demo.sh
 
 bench: all $(BUILD)/bin/hammer
+	$(Q)scripts/install-deps.sh --bench
 	$(Q)CASCADE_BIN=$(abspath $(BUILD)/bin) scripts/bench.sh
 
 # The bench's load client (bench/), kept out of `all` and the tests.

@@ -86,6 +86,23 @@ static double cpu_s(void)
 	       ru.ru_stime.tv_usec / 1e6;
 }
 
+/* Soft RLIMIT_NOFILE up to the hard limit: --hold opens one socket per
+ * request, more than the usual soft limit of 1024.  Returns the limit now in
+ * force. */
+static long raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -1;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur == RLIM_INFINITY ? (long)MAX_CONNECTIONS * 2 : (long)rl.rlim_cur;
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: hammer [options] HOST:PORT\n"
@@ -445,6 +462,11 @@ int main(int argc, char **argv)
 	rc = parse_opts(argc, argv, &o);
 	if (rc)
 		return rc == 1000 ? 0 : rc;
+	if (raise_nofile() < o.connections + 16L) {
+		fprintf(stderr, "hammer: %d connections need more file descriptors than RLIMIT_NOFILE allows\n",
+			o.connections);
+		return 1;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

@@ -2,11 +2,19 @@
 # Install the Debian packages cascade needs, only those that are missing.
 # Runs apt-get only when something is missing, so `make test` stays fast on
 # a machine that already has everything.
+#   scripts/install-deps.sh           what the build, the tests and the demo need
+#   scripts/install-deps.sh --bench   only what `make bench` needs on top (nginx,
+#                                     the chain it is compared with), so that
+#                                     `make test` never needs nginx
 set -euo pipefail
 
-pkgs=(build-essential pkg-config libevent-dev libcurl4-openssl-dev libcjson-dev libcriterion-dev
-      gnuplot-nox curl clang valgrind jq shellcheck)
-[ "${CASCADE_WITH_BROWSER:-1}" = 1 ] && pkgs+=(chromium)
+if [ "${1:-}" = --bench ]; then
+	pkgs=(nginx jq curl iproute2)
+else
+	pkgs=(build-essential pkg-config libevent-dev libcurl4-openssl-dev libcjson-dev libcriterion-dev
+	      gnuplot-nox curl clang valgrind jq shellcheck)
+	[ "${CASCADE_WITH_BROWSER:-1}" = 1 ] && pkgs+=(chromium)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
