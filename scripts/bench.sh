@@ -33,7 +33,6 @@ scale_max=${BENCH_SCALE_MAX:-1}
 sections=${BENCH_SECTIONS:-"throughput latency timer scale compress"}
 nginx=${BENCH_NGINX:-$(command -v nginx || true)}
 all_sections="throughput latency timer scale compress"
-tiers=(dbsim svc_b svc_a gateway) # start order; stop in reverse
 hz=$(getconf CLK_TCK)
 
 die() {
@@ -88,60 +87,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
 
-# wait_gone PID SECONDS: wait for a child to exit, SIGKILL it past the bound;
-# its exit status goes to $gone_rc (no subshell: only this shell can wait).
-gone_rc=0
-wait_gone() {
-	local pid=$1 i
-	for ((i = 0; i < $2 * 20; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -0 "$pid" 2>/dev/null && { kill -KILL "$pid" 2>/dev/null || true; }
-	set +e
-	wait "$pid" 2>/dev/null
-	gone_rc=$?
-	set -e
-}
-
-# chain_start DIR [--set K=V]...: the four tiers on free ports, each with its
-# own log in DIR; sets chain_pids (dbsim..gateway) and port_<tier>.  The
-# array `launch` (empty, or a prlimit command) is put in front of each.
-launch=()
-chain_start() {
-	local dir=$1 t0 up="" tier i
-	shift
-	mkdir -p "$dir"
-	t0=$(date +%s%N)
-	chain_pids=()
-	for tier in "${tiers[@]}"; do
-		local extra=()
-		[ -n "$up" ] && extra=(--upstream "$up")
-		"${launch[@]}" "$bin/$tier" --t0 "$t0" --out "$dir" --quiet --listen 127.0.0.1:0 \
-			--port-file "$dir/$tier.port" "${extra[@]}" "$@" 2>>"$dir/$tier.log" &
-		chain_pids+=($!)
-		for ((i = 0; i < 500; i++)); do
-			[ -s "$dir/$tier.port" ] && break
-			kill -0 "$!" 2>/dev/null || die "$tier did not start (see $dir/$tier.log)"
-			sleep 0.01
-		done
-		[ -s "$dir/$tier.port" ] || die "$tier wrote no port file within 5 s (see $dir/$tier.log)"
-		declare -g "port_$tier=$(cat "$dir/$tier.port")"
-		up="http://127.0.0.1:$(cat "$dir/$tier.port")/"
-	done
-}
-
-# chain_stop: SIGTERM from the front, each bounded; a non-zero exit is
-# reported, not fatal (the figures are still worth having).
-chain_stop() {
-	local i
-	for ((i = ${#chain_pids[@]} - 1; i >= 0; i--)); do
-		kill -TERM "${chain_pids[$i]}" 2>/dev/null || true
-		wait_gone "${chain_pids[$i]}" 15
-		[ "$gone_rc" = 0 ] || echo "bench: ${tiers[$i]} exited with status $gone_rc" >&2
-	done
-	chain_pids=()
-}
+# chain_start, chain_stop, chain_pid, chain_wait_gone, chain_launch: scripts/chain.sh.
+# shellcheck source=scripts/chain.sh
+. "$root/scripts/chain.sh"
 
 # ---- the nginx chain: n1 -> n2 -> n3 -> n4 (return 200) ----
 # nginx cannot listen on port 0 and report the port: pick one that nothing
@@ -211,7 +159,7 @@ nginx_start() {
 				break
 			fi
 			kill -TERM "$pid" 2>/dev/null || true
-			wait_gone "$pid" 5
+			chain_wait_gone "$pid" 5
 			pid=""
 		done
 		[ -n "$pid" ] || die "nginx $k did not start (see $dir/n$k.error.log)"
@@ -226,17 +174,11 @@ nginx_stop() {
 	local pid
 	for pid in "${nginx_pids[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
-		wait_gone "$pid" 10
+		chain_wait_gone "$pid" 10
 	done
 	nginx_pids=()
 }
 
-pid_of() { # pid_of TIER
-	local i
-	for i in "${!tiers[@]}"; do
-		if [ "${tiers[$i]}" = "$1" ]; then echo "${chain_pids[$i]}"; fi
-	done
-}
 ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; } # utime + stime
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 # metric TIER NAME-AND-LABEL-PREFIX: first value of that series; nothing when
@@ -278,7 +220,7 @@ target_of() { # target_of SYSTEM DEPTH: HOST:PORT of the process with DEPTH proc
 procs_of() { # procs_of SYSTEM DEPTH: the PIDs on that path, front first
 	local i
 	for ((i = 4 - $2; i < 4; i++)); do
-		if [ "$1" = cascade ]; then pid_of "${cascade_targets[$i]}"; else echo "${nginx_pids[$i]}"; fi
+		if [ "$1" = cascade ]; then chain_pid "${cascade_targets[$i]}"; else echo "${nginx_pids[$i]}"; fi
 	done
 }
 
@@ -516,7 +458,7 @@ if want scale; then
 		# Fallback until the processes can do it themselves: raise the hard
 		# limit for the chain from outside, where allowed (root).
 		if prlimit --nofile="$need:$need" true 2>/dev/null; then
-			launch=(prlimit --nofile="$need:$need" --)
+			chain_launch=(prlimit --nofile="$need:$need" --)
 			limit_note="the chain runs under prlimit --nofile=$need:$need (hard limit here: $hard)"
 		else
 			# Also measure the largest step that fits, so the table shows
@@ -531,7 +473,7 @@ if want scale; then
 	hold_sets=(--set 'tiers.dbsim.service_time={"dist":"fixed","value":"1h"}' --set tiers.dbsim.workers=100000
 		--set tiers.dbsim.statement_timeout=none
 		--set tiers.gateway.timeout=none --set tiers.svc_a.timeout=none --set tiers.svc_b.timeout=none)
-	cmd "${launch[*]} {dbsim,svc_b,svc_a,gateway} ... --set 'tiers.dbsim.service_time={\"dist\":\"fixed\",\"value\":\"1h\"}' --set tiers.dbsim.workers=100000 --set tiers.dbsim.statement_timeout=none --set tiers.{gateway,svc_a,svc_b}.timeout=none"
+	cmd "${chain_launch[*]} {dbsim,svc_b,svc_a,gateway} ... --set 'tiers.dbsim.service_time={\"dist\":\"fixed\",\"value\":\"1h\"}' --set tiers.dbsim.workers=100000 --set tiers.dbsim.statement_timeout=none --set tiers.{gateway,svc_a,svc_b}.timeout=none"
 	cmd "hammer --hold -c STEP-HELD 127.0.0.1:<gateway port>   # up to 0 $hold_steps in flight, cumulative; VmRSS of each process once every tier's cascade_inflight reached it; $hold_runs runs"
 	hold_csv="$out/hold.csv"
 	echo "run,step,reached,seconds,rss_kb_gateway,rss_kb_svc_a,rss_kb_svc_b,rss_kb_dbsim,lag_p99_ms_gateway,lag_p99_ms_svc_a,lag_p99_ms_svc_b,lag_p99_ms_dbsim" >"$hold_csv"
@@ -566,18 +508,18 @@ if want scale; then
 			secs=$(awk -v a="$t_step" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
 			sleep 0.3
 			line="$r,$held,$reached,$secs"
-			for tier in gateway svc_a svc_b dbsim; do line+=,$(rss_kb "$(pid_of $tier)"); done
+			for tier in gateway svc_a svc_b dbsim; do line+=,$(rss_kb "$(chain_pid $tier)"); done
 			for tier in gateway svc_a svc_b dbsim; do line+=,$(lag_p99_ms $tier); done
 			echo "$line" >>"$hold_csv"
 			printf '  run %s: %s in flight of %s after %s s\n' "$r" "$reached" "$held" "$secs"
 			[ "$reached" = "$held" ] || { echo "bench: the chain held $reached of $held requests (see $dir)" >&2; break; }
 		done
 		for pid in "${hold_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-		for pid in "${hold_pids[@]}"; do wait_gone "$pid" 30; done
+		for pid in "${hold_pids[@]}"; do chain_wait_gone "$pid" 30; done
 		hold_pids=()
 		chain_stop
 	done
-	launch=()
+	chain_launch=()
 	printf '\n%-8s %8s' tier "RSS@0 kB"
 	for step in $hold_steps; do printf ' %12s' "B/req@$step"; done
 	printf ' %14s\n' "lag p99 ms@$top"

@@ -3,32 +3,38 @@
 # ports, for scripts that measure a running chain (soak.sh).  Source it after
 # setting `bin` (the folder of the programs); it sets no options of its own.
 #
-#   chain_start DIR [ARGS]...  start dbsim, svc_b, svc_a, gateway with their
-#                              logs, CSVs and port files in DIR and ARGS (e.g.
-#                              --set K=V, --t0 NS) each; sets chain_pids
-#                              (start order) and port_<tier>
+#   chain_start DIR [ARGS]...  start dbsim, svc_b, svc_a, gateway with one
+#                              shared --t0 (now), their logs, CSVs and port
+#                              files in DIR and ARGS (e.g. --set K=V) each;
+#                              sets chain_pids (start order) and port_<tier>.
+#                              The array chain_launch (empty, or e.g. a
+#                              prlimit command) goes in front of each
 #   chain_stop                 SIGTERM from the gateway down, each bounded;
 #                              sets chain_failed to the number of tiers that
 #                              did not exit 0
 #   chain_pid TIER             the PID of one tier
 #   chain_metric TIER SERIES   one exact /metrics series' value (0 if absent)
+#   chain_wait_gone PID SECS   wait for a child, SIGKILL past the bound; its
+#                              exit status in chain_rc
 #   chain_wait_idle SECONDS    until no tier has a request in flight
 # Every process is ended by the PID this shell started, never by name.
 
 chain_tiers=(dbsim svc_b svc_a gateway) # start order; stop in reverse
 chain_pids=()
 chain_failed=0
+chain_launch=()
 
 chain_start() {
-	local dir=$1 up="" tier i
+	local dir=$1 up="" tier i t0
 	shift
 	mkdir -p "$dir"
+	t0=$(date +%s%N)
 	chain_pids=()
 	for tier in "${chain_tiers[@]}"; do
 		local extra=()
 		[ -n "$up" ] && extra=(--upstream "$up")
-		"$bin/$tier" --out "$dir" --quiet --listen 127.0.0.1:0 --port-file "$dir/$tier.port" \
-			"${extra[@]}" "$@" 2>>"$dir/$tier.log" &
+		"${chain_launch[@]}" "$bin/$tier" --t0 "$t0" --out "$dir" --quiet --listen 127.0.0.1:0 \
+			--port-file "$dir/$tier.port" "${extra[@]}" "$@" 2>>"$dir/$tier.log" &
 		chain_pids+=($!)
 		for ((i = 0; i < 500; i++)); do
 			[ -s "$dir/$tier.port" ] && break
@@ -41,8 +47,6 @@ chain_start() {
 	done
 }
 
-# chain_wait_gone PID SECONDS: wait for a child to exit (SIGKILL past the
-# bound); its exit status in chain_rc.
 chain_rc=0
 chain_wait_gone() {
 	local pid=$1 i

@@ -52,7 +52,7 @@ problem() {
 
 tier_sets=(--set 'faults=[]' --set 'tiers.dbsim.service_time={"dist":"fixed","value":"1ms"}'
 	--set tiers.dbsim.workers=64)
-chain_start "$out" --t0 "$(date +%s%N)" "${tier_sets[@]}" || exit 1
+chain_start "$out" "${tier_sets[@]}" || exit 1
 # shellcheck disable=SC2154 # port_<tier> are set by chain_start
 echo "soak: chain up (gateway 127.0.0.1:$port_gateway); results in $out"
 
