@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct csvr;
 
@@ -20,6 +21,11 @@ struct csvr;
  * ("x.csv: cannot open: No such file or directory",
  *  "x.csv:1: unexpected header 'a,c' (expected 'a,b,c')"). */
 struct csvr *csvr_open(const char *path, const char *expected_header, char *err, size_t errlen);
+/* The same on a stream already open (a file, or fmemopen for text in
+ * memory), known as path in messages.  The reader owns f from here on:
+ * csvr_close closes it, and so does a failure. */
+struct csvr *csvr_open_stream(FILE *f, const char *path, const char *expected_header, char *err,
+			      size_t errlen);
 /* Close; NULL is a no-op. */
 void csvr_close(struct csvr *r);
 
