@@ -1,6 +1,7 @@
 /* fuzz_deadline: the grpc-timeout header a tier receives (deadline_parse),
  * and the way back out: whatever is accepted must format and parse again to
- * no more time than was received, and the formatted form must be stable. */
+ * no more time than was received, and the formatted form must be stable;
+ * the same when a tier passes the budget on from its ms (deadline_format_ms). */
 #include "fuzz.h"
 
 #include "deadline.h"
@@ -31,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * tier.c back into ns for the header.  With no time spent and no
 	 * margin, what goes on must parse to no more than what came in. */
 	double budget_ms = deadline_send_budget_ms(deadline_effective_ms(0, 0, (double)ns / 1e6), 0, 0);
-	deadline_format((int64_t)(budget_ms * 1e6), again);
+	deadline_format_ms(budget_ms, again);
 	FUZZ_CHECK(deadline_parse(again, &ns2, err, sizeof(err)) == 0, "\"%s\" -> \"%s\": %s", value, again,
 		   err);
 	FUZZ_CHECK(ns2 <= ns, "\"%s\" forwarded as \"%s\"", value, again);

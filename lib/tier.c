@@ -366,7 +366,7 @@ static void start_attempt(struct treq *r)
 	headers[nheaders++] = xasprintf("%s: %s", TRACEPARENT_HEADER, traceparent);
 	headers[nheaders++] = xasprintf("%s: %s", LINEAGE_HEADER, r->attempt_lineage);
 	if (r->attempt_budget_ms >= 0) {
-		deadline_format((int64_t)(r->attempt_budget_ms * 1e6), budget);
+		deadline_format_ms(r->attempt_budget_ms, budget);
 		headers[nheaders++] = xasprintf("%s: %s", p->sc.deadline.header, budget);
 	}
 	p->m.attempts++;
