@@ -189,6 +189,8 @@ void csvr_close(struct csvr *r)
 int csvr_next(struct csvr *r, char *err, size_t errlen)
 {
 	int rc = read_record(r, err, errlen);
+	if (rc < 0)
+		r->nfields = 0; /* no half records visible to the caller */
 	if (rc <= 0)
 		return rc;
 	if (r->nfields != r->ncols) {

@@ -30,7 +30,8 @@ struct csvr *csvr_open_stream(FILE *f, const char *path, const char *expected_he
 void csvr_close(struct csvr *r);
 
 /* Read the next record: 1 when there is one, 0 at the end of the file, -1
- * with err filled on a malformed or truncated record. */
+ * with err filled on a malformed or truncated record (then no record is
+ * current: csvr_nfields gives 0). */
 int csvr_next(struct csvr *r, char *err, size_t errlen);
 
 /* The current record.  Field strings stay valid until the next csvr_next. */
