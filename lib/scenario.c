@@ -1550,8 +1550,16 @@ static void check_fault(struct check *ck, const cJSON *it, const char *fp, struc
 		}
 	} else {
 		double dur_ms;
-		if (get_duration(ck, it, fp, "duration", DUR_POSITIVE, &dur_ms) == 0 && ok_start == 0)
+		if (get_duration(ck, it, fp, "duration", DUR_POSITIVE, &dur_ms) == 0 && ok_start == 0) {
 			f->end_ms = f->start_ms + dur_ms;
+			/* Next to a start 2^53 times longer, the sum rounds back
+			 * to start: a window that is never active. */
+			if (f->end_ms <= f->start_ms) {
+				join(path, fp, "duration");
+				fail(ck, path, "too short to count after start (%s)",
+				     cJSON_GetObjectItemCaseSensitive(it, "start")->valuestring);
+			}
+		}
 	}
 
 	if (kind < 0)
