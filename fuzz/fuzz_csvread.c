@@ -17,8 +17,8 @@
 #include "timeseries.h"
 #include "util.h"
 
-static const char *const headers[] = {NULL, REQUESTS_CSV_HEADER, SPAN_CSV_HEADER, STATS_CSV_HEADER,
-				      SUMMARY_CSV_HEADER, TIMESERIES_CSV_HEADER};
+static const char *const headers[] = {
+    NULL, REQUESTS_CSV_HEADER, SPAN_CSV_HEADER, STATS_CSV_HEADER, SUMMARY_CSV_HEADER, TIMESERIES_CSV_HEADER};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -39,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 	while ((rc = csvr_next(r, err, sizeof(err))) == 1) {
 		FUZZ_CHECK(csvr_nfields(r) == ncols, "%zu fields, header has %zu", csvr_nfields(r), ncols);
-		FUZZ_CHECK(csvr_line(r) > last_line, "record on line %zu after line %zu", csvr_line(r), last_line);
+		FUZZ_CHECK(csvr_line(r) > last_line, "record on line %zu after line %zu", csvr_line(r),
+			   last_line);
 		last_line = csvr_line(r);
 		for (size_t i = 0; i < ncols; i++) {
 			double d;

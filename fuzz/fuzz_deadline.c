@@ -22,9 +22,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(strlen(value) <= DEADLINE_WIRE_MAX - 1, "\"%s\" accepted", value);
 
 	deadline_format(ns, wire);
-	FUZZ_CHECK(deadline_parse(wire, &ns2, err, sizeof(err)) == 0, "\"%s\" -> \"%s\": %s", value, wire, err);
-	FUZZ_CHECK(ns2 <= ns, "\"%s\" -> \"%s\" gives more time: %lld > %lld ns", value, wire,
-		   (long long)ns2, (long long)ns);
+	FUZZ_CHECK(deadline_parse(wire, &ns2, err, sizeof(err)) == 0, "\"%s\" -> \"%s\": %s", value, wire,
+		   err);
+	FUZZ_CHECK(ns2 <= ns, "\"%s\" -> \"%s\" gives more time: %lld > %lld ns", value, wire, (long long)ns2,
+		   (long long)ns);
 	deadline_format(ns2, again);
 	FUZZ_CHECK(!strcmp(wire, again), "\"%s\" -> \"%s\" -> \"%s\"", value, wire, again);
 

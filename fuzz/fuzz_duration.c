@@ -23,8 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(isfinite(ms) && ms >= 0, "\"%s\" -> %g ms", s, ms);
 
 	duration_format(ms, out, sizeof(out));
-	FUZZ_CHECK(duration_parse_ms(out, &ms2, err, sizeof(err)) == 0, "\"%s\" (%.17g ms) -> \"%s\": %s", s, ms,
-		   out, err);
+	FUZZ_CHECK(duration_parse_ms(out, &ms2, err, sizeof(err)) == 0, "\"%s\" (%.17g ms) -> \"%s\": %s", s,
+		   ms, out, err);
 	FUZZ_CHECK(fabs(ms2 - ms) <= 0.0005 + 1e-9 * ms, "\"%s\" (%.17g ms) -> \"%s\" (%.17g ms)", s, ms, out,
 		   ms2);
 	FUZZ_CHECK(ms2 > 0 || ms == 0, "\"%s\" (%.17g ms) -> \"%s\"", s, ms, out);

@@ -36,8 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (lineage_append(out, out, "svc_b", 9999) == 0) {
 		FUZZ_CHECK(!strncmp(out, value, len) && !strcmp(out + len, ">svc_b#9999"), "\"%s\" -> \"%s\"",
 			   value, out);
-		FUZZ_CHECK((lineage_validate(out, err, sizeof(err)) == 0) == (hops < 16), "\"%s\" -> \"%s\": %s",
-			   value, out, err);
+		FUZZ_CHECK((lineage_validate(out, err, sizeof(err)) == 0) == (hops < 16),
+			   "\"%s\" -> \"%s\": %s", value, out, err);
 		FUZZ_CHECK(lineage_last_attempt(out) == 9999, "\"%s\"", out);
 	} else {
 		FUZZ_CHECK(len + strlen(">svc_b#9999") >= LINEAGE_MAX, "\"%s\": append refused", value);

@@ -22,8 +22,7 @@ static inline void fuzz_check_retry(const struct retry_policy *rp)
 	FUZZ_CHECK(fuzz_ms_ok(rp->attempt_timeout_ms, 0), "attempt_timeout %g", rp->attempt_timeout_ms);
 	FUZZ_CHECK(fuzz_ms_ok(rp->base_ms, 1) && rp->cap_ms >= rp->base_ms, "backoff %g..%g", rp->base_ms,
 		   rp->cap_ms);
-	FUZZ_CHECK(!(rp->retry_on & ~(unsigned)(RETRY_ON_TIMEOUT | RETRY_ON_5XX |
-								 RETRY_ON_CONNECT_ERROR)),
+	FUZZ_CHECK(!(rp->retry_on & ~(unsigned)(RETRY_ON_TIMEOUT | RETRY_ON_5XX | RETRY_ON_CONNECT_ERROR)),
 		   "retry_on %#x", rp->retry_on);
 }
 
@@ -42,7 +41,8 @@ static inline void fuzz_check_scenario(const struct scenario *sc)
 	fuzz_check_retry(&sc->load.client_retry);
 	FUZZ_CHECK(sc->deadline.header[0] && fuzz_ms_ok(sc->deadline.margin_ms, 0), "deadline");
 	for (const char *p = sc->deadline.header; *p; p++)
-		FUZZ_CHECK(*p > ' ' && *p < 0x7f && !(*p >= 'A' && *p <= 'Z'), "header \"%s\"", sc->deadline.header);
+		FUZZ_CHECK(*p > ' ' && *p < 0x7f && !(*p >= 'A' && *p <= 'Z'), "header \"%s\"",
+			   sc->deadline.header);
 	for (int t = 0; t < TIER_FORWARDERS; t++) {
 		FUZZ_CHECK(fuzz_ms_ok(sc->tiers[t].timeout_ms, 0), "timeout %g", sc->tiers[t].timeout_ms);
 		FUZZ_CHECK(sc->tiers[t].max_inflight >= 0, "max_inflight %d", sc->tiers[t].max_inflight);
@@ -59,17 +59,19 @@ static inline void fuzz_check_scenario(const struct scenario *sc)
 		const struct fault *f = &sc->faults[i];
 		FUZZ_CHECK((unsigned)f->tier < TIER_COUNT, "faults[%zu].tier %d", i, (int)f->tier);
 		/* An empty window would be a fault that silently never acts. */
-		FUZZ_CHECK(fuzz_ms_ok(f->start_ms, 0) && f->end_ms > f->start_ms, "faults[%zu] %.17g..%.17g", i,
-			   f->start_ms, f->end_ms);
-		FUZZ_CHECK(f->kind != FAULT_ERRORS || (f->value > 0 && f->value <= 1), "faults[%zu] fraction %g",
-			   i, f->value);
+		FUZZ_CHECK(fuzz_ms_ok(f->start_ms, 0) && f->end_ms > f->start_ms, "faults[%zu] %.17g..%.17g",
+			   i, f->start_ms, f->end_ms);
+		FUZZ_CHECK(f->kind != FAULT_ERRORS || (f->value > 0 && f->value <= 1),
+			   "faults[%zu] fraction %g", i, f->value);
 		FUZZ_CHECK(f->kind == FAULT_STALL || f->kind == FAULT_CAPACITY || f->value > 0,
 			   "faults[%zu] value %g", i, f->value);
 		scenario_faults_at(sc, f->tier, f->start_ms, &fx);
-		FUZZ_CHECK(fx.slowdown > 0 && fx.error_frac >= 0 && fx.error_frac <= 1, "faults at %g", f->start_ms);
+		FUZZ_CHECK(fx.slowdown > 0 && fx.error_frac >= 0 && fx.error_frac <= 1, "faults at %g",
+			   f->start_ms);
 	}
 	for (int t = 0; t <= TIER_COUNT; t++)
-		FUZZ_CHECK(fuzz_ms_ok(scenario_smallest_timeout_ms(sc, (enum tier_id)t), 0), "smallest timeout");
+		FUZZ_CHECK(fuzz_ms_ok(scenario_smallest_timeout_ms(sc, (enum tier_id)t), 0),
+			   "smallest timeout");
 
 	/* The resolved JSON, loaded as a file with no sets, gives itself back. */
 	char err[ERR_LEN];

@@ -1742,12 +1742,8 @@ static int load(struct scenario *sc, const char *name, const char *text, size_t 
 		if (apply_set(doc, sets[i], i, &ov, err, errlen) < 0)
 			goto done;
 
-	struct check ck = {.file = text ? name : NULL,
-			   .pos = &pos,
-			   .sets = sets,
-			   .ov = &ov,
-			   .err = err,
-			   .errlen = errlen};
+	struct check ck = {
+	    .file = text ? name : NULL, .pos = &pos, .sets = sets, .ov = &ov, .err = err, .errlen = errlen};
 	check_document(&ck, doc, sc);
 	if (ck.failed) {
 		free_fields(sc);
@@ -1777,8 +1773,8 @@ int scenario_load(struct scenario *sc, const char *path, char *const *sets, size
 	return rc;
 }
 
-int scenario_load_text(struct scenario *sc, const char *name, const char *text, size_t len,
-		       char *const *sets, size_t nsets, char *err, size_t errlen)
+int scenario_load_text(struct scenario *sc, const char *name, const char *text, size_t len, char *const *sets,
+		       size_t nsets, char *err, size_t errlen)
 {
 	return load(sc, name ? name : "(text)", text ? text : "", text ? len : 0, sets, nsets, err, errlen);
 }

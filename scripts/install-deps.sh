@@ -5,7 +5,7 @@
 set -euo pipefail
 
 pkgs=(build-essential pkg-config libevent-dev libcurl4-openssl-dev libcjson-dev libcriterion-dev
-      gnuplot-nox curl clang valgrind jq)
+      gnuplot-nox curl clang libclang-rt-14-dev valgrind jq)
 [ "${CASCADE_WITH_BROWSER:-1}" = 1 ] && pkgs+=(chromium)
 
 missing=()
