@@ -138,3 +138,70 @@ format:
 
 clean:
 	rm -rf build build-san build-clang
+
+# ---- fuzzing (fuzz/README.md) ---------------------------------------------
+#   make fuzz        every libFuzzer harness for FUZZ_SECONDS (60) each, one at a time
+#   make fuzz-smoke  the same for 10 s each: CI's short run
+#   make fuzz-build  build the harnesses only
+# Needs clang and libclang-rt-14-dev.  Objects and binaries go to build-fuzz/;
+# each run works on a scratch copy of fuzz/corpus/<harness>/ under
+# build-fuzz/corpus/, so nothing is written into the checked-in corpus, and
+# crashing inputs land in build-fuzz/artifacts/.  A crash, leak, timeout or
+# sanitizer report fails the target.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TIMEOUT ?= 10
+FUZZ_RSS_MB  ?= 1024
+FUZZ_NICE    ?= nice -n 10
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer $(filter-out -O% -g -fsanitize%,$(CFLAGS)) $(FUZZ_SAN)
+FUZZ_NAMES   := $(sort $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c)))
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/bin/%)
+# Everything a harness may call, instrumented for coverage; the archive
+# lets each harness link only what it uses.
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) $(FUZZ_BUILD)/obj/report/csvread.o
+FUZZ_LIB_A   := $(FUZZ_BUILD)/libcascade-fuzz.a
+
+.PHONY: fuzz fuzz-smoke fuzz-build
+.SECONDARY: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/obj/fuzz/%.o)
+fuzz-build: $(FUZZ_BINS)
+
+$(FUZZ_BUILD)/obj/%.o: %.c $(wildcard lib/*.h report/*.h fuzz/*.h) Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -Ireport -Ifuzz $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_LIB_A): $(FUZZ_LIB_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/bin/%: $(FUZZ_BUILD)/obj/fuzz/%.o $(FUZZ_LIB_A)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+# One harness after another (the machine has few cores); the first failure
+# stops the run with a non-zero status.
+fuzz: $(FUZZ_BINS)
+	$(Q)for h in $(FUZZ_NAMES); do \
+	  scratch=$(FUZZ_BUILD)/corpus/$$h; mkdir -p $$scratch $(FUZZ_BUILD)/artifacts; \
+	  cp fuzz/corpus/$$h/* $$scratch/; \
+	  dict=; [ -f fuzz/$$h.dict ] && dict=-dict=fuzz/$$h.dict; \
+	  echo "  FUZZ    $$h ($(FUZZ_SECONDS) s)"; \
+	  $(FUZZ_NICE) $(FUZZ_BUILD)/bin/$$h $$scratch $$dict -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=$(FUZZ_TIMEOUT) -rss_limit_mb=$(FUZZ_RSS_MB) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$h- 2>$(FUZZ_BUILD)/$$h.log; \
+	  rc=$$?; grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::average_exec_per_sec)' \
+	    $(FUZZ_BUILD)/$$h.log | sed 's/^/          /'; \
+	  if [ $$rc -ne 0 ]; then tail -n 40 $(FUZZ_BUILD)/$$h.log; \
+	    echo "  FAIL    $$h (exit $$rc; log $(FUZZ_BUILD)/$$h.log)"; exit 1; fi; \
+	done
+
+fuzz-smoke:
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
+
+.PHONY: fuzz-clean
+clean: fuzz-clean
+fuzz-clean:
+	rm -rf $(FUZZ_BUILD)

@@ -89,6 +89,20 @@ void deadline_format(int64_t budget_ns, char out[DEADLINE_WIRE_MAX])
 	}
 }
 
+void deadline_format_ms(double budget_ms, char out[DEADLINE_WIRE_MAX])
+{
+	double ns = budget_ms * 1e6;
+
+	/* Converting a double at or past 2^63 to int64 is undefined; the
+	 * comparison is false for NaN too, hence the order. */
+	if (!(ns > 0))
+		deadline_format(0, out);
+	else if (ns >= 9223372036854775808.0)
+		deadline_format(INT64_MAX, out);
+	else
+		deadline_format((int64_t)ns, out);
+}
+
 double deadline_effective_ms(double arrival_ms, double own_timeout_ms, double received_budget_ms)
 {
 	double budget_ms = -1;

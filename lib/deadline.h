@@ -26,6 +26,10 @@ int deadline_parse(const char *value, int64_t *out_ns, char *err, size_t errlen)
  * budget_ns <= 0 formats as "0n".  Every int64 budget fits in hours
  * (INT64_MAX is "2562047H"), so no value is out of range. */
 void deadline_format(int64_t budget_ns, char out[DEADLINE_WIRE_MAX]);
+/* The same for a budget in ms, as the tiers keep it.  Any double is fine:
+ * a budget past INT64_MAX ns (a huge timeout in the scenario, or a received
+ * "99999999H" passed on) formats as the largest value, NaN as "0n". */
+void deadline_format_ms(double budget_ms, char out[DEADLINE_WIRE_MAX]);
 
 /* Budget arithmetic, all in scenario ms.  deadline_ms < 0 means "none". */
 /* Earliest of an own timeout and a received budget, both relative to

@@ -13,8 +13,10 @@ struct unit {
 	double ms; /* one of this unit in ms */
 };
 
+#define NS_MS 1e-6 /* one ns in ms */
+
 static const struct unit units[] = {
-    {"ns", 1e-6}, {"us", 1e-3}, {"ms", 1.0}, {"s", 1e3}, {"m", 60e3}, {"h", 3600e3},
+    {"ns", NS_MS}, {"us", 1e-3}, {"ms", 1.0}, {"s", 1e3}, {"m", 60e3}, {"h", 3600e3},
 };
 
 static int is_digit(char c)
@@ -76,6 +78,10 @@ int duration_parse_ms(const char *s, double *out_ms, char *err, size_t errlen)
 	double value = mantissa / pow(10, frac_digits) * u->ms;
 	if (!isfinite(value))
 		return errf(err, errlen, "\"%s\" is too large", s);
+	/* Nothing here acts on less than a nanosecond, and so many decimals
+	 * could read as 0 (pow overflows), turning a timeout into "none". */
+	if (mantissa > 0 && value < NS_MS * (1 - 1e-9))
+		return errf(err, errlen, "\"%s\" is below 1ns (use 0 for zero)", s);
 	*out_ms = value;
 	return 0;
 }
@@ -144,14 +150,15 @@ void duration_format(double ms, char *out, size_t outlen)
 		    (!best[0] || strlen(cand) < strlen(best)))
 			memcpy(best, cand, sizeof(best));
 	}
-	snprintf(cand, sizeof(cand), "%.3f", ms);
+	/* Rounded to 3 decimals: in ms from 1 ms up, in ns below, where ms
+	 * would keep too few digits (1.0006ns is "1.001ns", not "0ms"). */
+	snprintf(cand, sizeof(cand), "%.3f", ms >= 1 ? ms : ms / NS_MS);
 	char *end = cand + strlen(cand);
 	while (end[-1] == '0')
 		*--end = '\0';
 	if (end[-1] == '.')
 		*--end = '\0';
-	snprintf(end, sizeof(cand) - (size_t)(end - cand), "ms");
-	/* Below 1 ms the rounded form would keep too few digits to be worth it. */
+	snprintf(end, sizeof(cand) - (size_t)(end - cand), ms >= 1 ? "ms" : "ns");
 	if (!best[0] || (ms >= 1 && strlen(cand) < strlen(best)))
 		memcpy(best, cand, sizeof(best));
 	snprintf(out, outlen, "%s%s", sign, best);

@@ -1550,8 +1550,16 @@ static void check_fault(struct check *ck, const cJSON *it, const char *fp, struc
 		}
 	} else {
 		double dur_ms;
-		if (get_duration(ck, it, fp, "duration", DUR_POSITIVE, &dur_ms) == 0 && ok_start == 0)
+		if (get_duration(ck, it, fp, "duration", DUR_POSITIVE, &dur_ms) == 0 && ok_start == 0) {
 			f->end_ms = f->start_ms + dur_ms;
+			/* Next to a start 2^53 times longer, the sum rounds back
+			 * to start: a window that is never active. */
+			if (f->end_ms <= f->start_ms) {
+				join(path, fp, "duration");
+				fail(ck, path, "too short to count after start (%s)",
+				     cJSON_GetObjectItemCaseSensitive(it, "start")->valuestring);
+			}
+		}
 	}
 
 	if (kind < 0)
@@ -1671,39 +1679,34 @@ static int read_file(const char *path, char **out, size_t *outlen, char *err, si
 	return 0;
 }
 
-/* The file as a cJSON object, with the position of each of its keys. */
-static cJSON *parse_file(const char *path, struct pos_index *pos, char *err, size_t errlen)
+/* The text as a cJSON object, with the position of each of its keys; name
+ * is what messages call it. */
+static cJSON *parse_text(const char *name, const char *text, size_t len, struct pos_index *pos, char *err,
+			 size_t errlen)
 {
-	char *text = NULL;
-	size_t len = 0;
-	cJSON *doc = NULL;
 	struct scan sc;
 
-	if (read_file(path, &text, &len, err, errlen) < 0)
-		return NULL;
 	if (scan_text(&sc, text, len, "", pos) < 0) {
 		if (sc.syntax)
-			errf(err, errlen, "%s:%d:%d: syntax error: %s", path, sc.err_line, sc.err_col,
+			errf(err, errlen, "%s:%d:%d: syntax error: %s", name, sc.err_line, sc.err_col,
 			     sc.msg);
 		else
-			errf(err, errlen, "%s:%d:%d: %s", path, sc.err_line, sc.err_col, sc.msg);
-		goto done;
+			errf(err, errlen, "%s:%d:%d: %s", name, sc.err_line, sc.err_col, sc.msg);
+		return NULL;
 	}
 	size_t lead = strspn(text, " \t\r\n");
 	if (text[lead] != '{') {
 		int line, col;
 		line_col(text, lead, &line, &col);
-		errf(err, errlen, "%s:%d:%d: expected a JSON object at the top level", path, line, col);
-		goto done;
+		errf(err, errlen, "%s:%d:%d: expected a JSON object at the top level", name, line, col);
+		return NULL;
 	}
 	const char *end = NULL;
-	doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	if (!doc) {
 		/* The scan accepted it, so only memory can be short here. */
 		cjson_oom();
 	}
-done:
-	free(text);
 	return doc;
 }
 
@@ -1716,8 +1719,9 @@ static void free_fields(struct scenario *sc)
 	memset(sc, 0, sizeof(*sc));
 }
 
-int scenario_load(struct scenario *sc, const char *path, char *const *sets, size_t nsets, char *err,
-		  size_t errlen)
+/* Defaults, then the text (NULL: none) known as name, then the sets. */
+static int load(struct scenario *sc, const char *name, const char *text, size_t len, char *const *sets,
+		size_t nsets, char *err, size_t errlen)
 {
 	struct pos_index pos = {0};
 	struct origins ov = {0};
@@ -1728,8 +1732,8 @@ int scenario_load(struct scenario *sc, const char *path, char *const *sets, size
 	doc = cJSON_Parse(DEFAULTS_JSON);
 	if (!doc)
 		cjson_oom();
-	if (path) {
-		cJSON *file = parse_file(path, &pos, err, errlen);
+	if (text) {
+		cJSON *file = parse_text(name, text, len, &pos, err, errlen);
 		if (!file)
 			goto done;
 		merge_into(doc, file, "", NULL, 0);
@@ -1738,7 +1742,8 @@ int scenario_load(struct scenario *sc, const char *path, char *const *sets, size
 		if (apply_set(doc, sets[i], i, &ov, err, errlen) < 0)
 			goto done;
 
-	struct check ck = {.file = path, .pos = &pos, .sets = sets, .ov = &ov, .err = err, .errlen = errlen};
+	struct check ck = {
+	    .file = text ? name : NULL, .pos = &pos, .sets = sets, .ov = &ov, .err = err, .errlen = errlen};
 	check_document(&ck, doc, sc);
 	if (ck.failed) {
 		free_fields(sc);
@@ -1752,6 +1757,26 @@ done:
 	pos_free(&pos);
 	origins_free(&ov);
 	return rc;
+}
+
+int scenario_load(struct scenario *sc, const char *path, char *const *sets, size_t nsets, char *err,
+		  size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+
+	memset(sc, 0, sizeof(*sc));
+	if (path && read_file(path, &text, &len, err, errlen) < 0)
+		return -1;
+	int rc = load(sc, path, text, len, sets, nsets, err, errlen);
+	free(text);
+	return rc;
+}
+
+int scenario_load_text(struct scenario *sc, const char *name, const char *text, size_t len, char *const *sets,
+		       size_t nsets, char *err, size_t errlen)
+{
+	return load(sc, name ? name : "(text)", text ? text : "", text ? len : 0, sets, nsets, err, errlen);
 }
 
 void scenario_free(struct scenario *sc)

@@ -103,6 +103,12 @@ struct scenario {
  * file is reported, else the one from the first --set. */
 int scenario_load(struct scenario *sc, const char *path, char *const *sets, size_t nsets, char *err,
 		  size_t errlen);
+/* The same with the file's text given: len bytes at text (NUL-terminated or
+ * not), called name in messages (NULL: "(text)").  text NULL reads as an
+ * empty file, which is an error; scenario_load(path NULL) is the way to
+ * ask for the defaults alone. */
+int scenario_load_text(struct scenario *sc, const char *name, const char *text, size_t len,
+		       char *const *sets, size_t nsets, char *err, size_t errlen);
 void scenario_free(struct scenario *sc);
 /* The resolved scenario as pretty JSON (durations as strings, as written),
  * ending in a newline; caller frees.  NULL for a scenario not loaded. */

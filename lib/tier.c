@@ -381,7 +381,7 @@ static void start_attempt(struct treq *r)
 	headers[nheaders++] = header_line(tp_line, TRACEPARENT_HEADER, traceparent);
 	headers[nheaders++] = header_line(lineage_line, LINEAGE_HEADER, r->attempt_lineage);
 	if (r->attempt_budget_ms >= 0) {
-		deadline_format((int64_t)(r->attempt_budget_ms * 1e6), budget);
+		deadline_format_ms(r->attempt_budget_ms, budget);
 		headers[nheaders++] = header_line(budget_line, p->sc.deadline.header, budget);
 	}
 	p->m.attempts++;

@@ -121,13 +121,19 @@ static int read_record(struct csvr *r, char *err, size_t errlen)
 
 struct csvr *csvr_open(const char *path, const char *expected_header, char *err, size_t errlen)
 {
-	struct csvr *r = NULL;
-	struct sbuf got = SBUF_INIT;
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return NULL;
 	}
+	return csvr_open_stream(f, path, expected_header, err, errlen);
+}
+
+struct csvr *csvr_open_stream(FILE *f, const char *path, const char *expected_header, char *err,
+			      size_t errlen)
+{
+	struct csvr *r = NULL;
+	struct sbuf got = SBUF_INIT;
 	r = xcalloc(1, sizeof(*r));
 	r->f = f;
 	r->path = xstrdup(path);
@@ -183,6 +189,8 @@ void csvr_close(struct csvr *r)
 int csvr_next(struct csvr *r, char *err, size_t errlen)
 {
 	int rc = read_record(r, err, errlen);
+	if (rc < 0)
+		r->nfields = 0; /* no half records visible to the caller */
 	if (rc <= 0)
 		return rc;
 	if (r->nfields != r->ncols) {

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct csvr;
 
@@ -20,11 +21,17 @@ struct csvr;
  * ("x.csv: cannot open: No such file or directory",
  *  "x.csv:1: unexpected header 'a,c' (expected 'a,b,c')"). */
 struct csvr *csvr_open(const char *path, const char *expected_header, char *err, size_t errlen);
+/* The same on a stream already open (a file, or fmemopen for text in
+ * memory), known as path in messages.  The reader owns f from here on:
+ * csvr_close closes it, and so does a failure. */
+struct csvr *csvr_open_stream(FILE *f, const char *path, const char *expected_header, char *err,
+			      size_t errlen);
 /* Close; NULL is a no-op. */
 void csvr_close(struct csvr *r);
 
 /* Read the next record: 1 when there is one, 0 at the end of the file, -1
- * with err filled on a malformed or truncated record. */
+ * with err filled on a malformed or truncated record (then no record is
+ * current: csvr_nfields gives 0). */
 int csvr_next(struct csvr *r, char *err, size_t errlen);
 
 /* The current record.  Field strings stay valid until the next csvr_next. */

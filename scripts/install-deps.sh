@@ -12,7 +12,7 @@ if [ "${1:-}" = --bench ]; then
 	pkgs=(nginx jq curl iproute2)
 else
 	pkgs=(build-essential pkg-config libevent-dev libcurl4-openssl-dev libcjson-dev libcriterion-dev
-	      gnuplot-nox curl clang valgrind jq shellcheck)
+	      gnuplot-nox curl clang libclang-rt-14-dev valgrind jq shellcheck)
 	[ "${CASCADE_WITH_BROWSER:-1}" = 1 ] && pkgs+=(chromium)
 fi
 

@@ -1,6 +1,7 @@
 /* Unit tests for deadline: the grpc-timeout grammar of gRPC's
  * PROTOCOL-HTTP2.md, rounding on the way out, and budget arithmetic. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <string.h>
 
 #include "deadline.h"
@@ -117,6 +118,30 @@ Test(deadline, format_rounds_down)
 	cr_assert_str_eq(fmt(123456789, out), "123456u");
 	cr_assert_str_eq(fmt(100000999, out), "100000u");
 	cr_assert_str_eq(fmt(199999999999LL, out), "199999m");
+}
+
+/* Found by fuzz_deadline: a tier passing on a received "99999999H" (INT64_MAX
+ * ns, 9223372036854.775 ms) converted budget_ms * 1e6 = 2^63 to int64, which
+ * is undefined (UBSan: outside the range of representable values).  A huge
+ * scenario timeout did the same.  Formatting from ms now saturates. */
+Test(deadline, format_ms_saturates_instead_of_overflowing)
+{
+	char out[DEADLINE_WIRE_MAX];
+	int64_t ns = parse_ok("99999999H");
+	deadline_format_ms((double)ns / 1e6, out);
+	cr_assert_str_eq(out, "2562047H");
+	deadline_format_ms(1e13, out); /* "3000000h" in a scenario */
+	cr_assert_str_eq(out, "2562047H");
+	deadline_format_ms(INFINITY, out);
+	cr_assert_str_eq(out, "2562047H");
+	deadline_format_ms(NAN, out);
+	cr_assert_str_eq(out, "0n");
+	deadline_format_ms(-1, out);
+	cr_assert_str_eq(out, "0n");
+	deadline_format_ms(250, out);
+	cr_assert_str_eq(out, "250000u");
+	deadline_format_ms(0.0015, out);
+	cr_assert_str_eq(out, "1500n");
 }
 
 Test(deadline, round_trip_never_gains_and_loses_under_one_unit)

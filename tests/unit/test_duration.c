@@ -1,6 +1,7 @@
 /* Unit tests for duration: what a scenario file may write, and the printed
  * form of durations in reports and logs. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "duration.h"
@@ -137,4 +138,25 @@ Test(duration, format_truncates_to_outlen)
 	cr_assert_str_eq(out, "250");
 	duration_format(250, out, 0);
 	cr_assert_str_eq(out, "250");
+}
+
+/* Found by fuzz_duration: "0.5ns" and "1.0005ns" parsed, but printed as
+ * "0ms", so a positive timeout would come back as 0, which a scenario reads
+ * as "none"; and with hundreds of decimals the parse itself gave 0 (pow
+ * overflowed).  Below 1ns is now an error, and a value below 1 ms that no
+ * unit shows exactly is rounded in ns. */
+Test(duration, below_a_nanosecond_is_an_error_and_nothing_prints_as_zero)
+{
+	char tiny[512];
+	snprintf(tiny, sizeof(tiny), "0.%0400d1ns", 0);
+	parse_bad("0.5ns", "below 1ns");
+	parse_bad("0.0001us", "below 1ns");
+	parse_bad(tiny, "below 1ns");
+	cr_assert_eq(parse_ok("1ns"), 1e-6);
+	cr_assert_float_eq(parse_ok("0.001us"), 1e-6, 1e-15);
+	cr_assert_eq(parse_ok("0.000ns"), 0);
+
+	format_is(parse_ok("1.0006ns"), "1.001ns");
+	format_is(parse_ok("1234.5678ns"), "1234.568ns");
+	format_is(parse_ok("0.001us"), "1ns");
 }

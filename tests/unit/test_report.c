@@ -187,6 +187,34 @@ Test(report_csv, bad_number_and_bad_vocabulary)
 		  "got: %s", rt_load_err());
 }
 
+/* A reader on text in memory (csvr_open_stream over fmemopen). */
+static struct csvr *csv_on_text(const char *text, const char *header, char *err, size_t errlen)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	cr_assert_not_null(f);
+	return csvr_open_stream(f, "mem.csv", header, err, errlen);
+}
+
+/* Found by fuzz_csvread: after a record with a stray quote or a lone CR,
+ * csvr_next returned -1 but left the fields read so far as the current
+ * record, where the field-count errors leave none. */
+Test(report_csv, a_malformed_record_leaves_no_half_record)
+{
+	static const char *const bad[] = {"a,b\n1,\"x\"y\n", "a,b\n1,x\"y\n", "a,b\n1,2\r3\n",
+					  "a,b\n1,\"open\n", "a,b\n1\n", "a,b\n1,2,3\n", "a,b\n1,2"};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		char err[ERR_LEN] = "";
+		struct csvr *r = csv_on_text(bad[i], "a,b", err, sizeof(err));
+		cr_assert_not_null(r, "%s", err);
+		cr_assert_eq(csvr_next(r, err, sizeof(err)), -1, "case %zu accepted", i);
+		cr_assert(!strncmp(err, "mem.csv:2: ", 11), "case %zu: %s", i, err);
+		cr_assert_eq(csvr_nfields(r), 0, "case %zu: %zu fields of a bad record visible", i,
+			     csvr_nfields(r));
+		cr_assert_str_eq(csvr_field(r, 0), "");
+		csvr_close(r);
+	}
+}
+
 Test(report_csv, missing_file_and_folder)
 {
 	rt_write("requests.csv", REQ_HEAD);

@@ -564,6 +564,47 @@ Test(scenario, fault_errors)
 		   "\"kind\": \"stall\", \"start\": \"10s\", \"duration\": \"5s\"}");
 }
 
+/* Found by fuzz_set's check that every fault window is non-empty: a
+ * duration 2^53 times shorter than its start added nothing, so the fault
+ * was accepted and never active. */
+Test(scenario, a_fault_duration_lost_next_to_its_start)
+{
+	char *sets[] = {"faults.0={\"tier\":\"dbsim\",\"kind\":\"stall\",\"start\":\"99999999999999999999h\","
+			"\"duration\":\"1ns\"}"};
+	char want[ERR_LEN];
+	snprintf(want, sizeof(want),
+		 "--set %s: faults[0].duration: too short to count after start (99999999999999999999h)", sets[0]);
+	set_fails(NULL, sets, 1, want);
+	file_fails("{\"faults\": [{\"tier\": \"dbsim\", \"kind\": \"stall\", \"start\": \"1000000000000h\", "
+		   "\"duration\": \"1us\"}]}",
+		   ":1:75: faults[0].duration: too short to count after start (1000000000000h)");
+	struct scenario sc;
+	load_ok(&sc,
+		"{\"faults\": [{\"tier\": \"dbsim\", \"kind\": \"stall\", \"start\": \"1000000h\", "
+		"\"duration\": \"1ms\"}]}",
+		NULL, 0);
+	cr_assert_gt(sc.faults[0].end_ms, sc.faults[0].start_ms);
+	scenario_free(&sc);
+}
+
+/* scenario_load_text reads exactly len bytes: what follows is not part of
+ * the file, and messages call it by the name given. */
+Test(scenario, load_text_takes_the_bytes_given)
+{
+	static const char text[] = "{\"seed\": 7}garbage";
+	char err[ERR_LEN] = "";
+	struct scenario sc;
+	cr_assert_eq(scenario_load_text(&sc, "mem.json", text, 11, NULL, 0, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sc.seed, 7);
+	scenario_free(&sc);
+	cr_assert_eq(scenario_load_text(&sc, "mem.json", text, sizeof(text) - 1, NULL, 0, err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "mem.json:1:12: syntax error: unexpected text after the end of the document");
+	scenario_free(&sc);
+	cr_assert_eq(scenario_load_text(&sc, NULL, NULL, 0, NULL, 0, err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "(text):1:1: syntax error: empty document");
+	scenario_free(&sc);
+}
+
 Test(scenario, the_earliest_error_in_the_file_wins)
 {
 	/* load is checked before tiers, but the tiers error is written first. */
