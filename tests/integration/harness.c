@@ -285,6 +285,28 @@ void chain_start_args(struct chain *c, const char *scenario_json, const char *co
 	}
 }
 
+int chain_report_check(const struct chain *c)
+{
+	char bin[512], out[300];
+	pid_t pid;
+
+	snprintf(bin, sizeof(bin), "%s/report", h_bin());
+	snprintf(out, sizeof(out), "%s/check.txt", c->dir);
+	pid = fork();
+	cr_assert(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+		execl(bin, bin, "check", c->dir, (char *)NULL);
+		_exit(127);
+	}
+	return h_wait_exit(pid, 60);
+}
+
 void chain_restart(struct chain *c, int i)
 {
 	char from[600], to[600], addr[32];

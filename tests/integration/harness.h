@@ -61,6 +61,10 @@ bool chain_wait_inflight(struct chain *c, int i, long n, double timeout_s);
 double chain_metric(const struct chain *c, int i, const char *name);
 const char *h_tier_name(int i);
 
+/* `report check` on the chain's folder (the tiers' own CSVs): its exit
+ * status (0: every record consistent); its output goes to dir/check.txt. */
+int chain_report_check(const struct chain *c);
+
 /* Kill (SIGKILL, by PID) and reap every process started and not yet reaped:
  * the .fini of every suite, so a failed test leaves nothing running. */
 void h_cleanup(void);

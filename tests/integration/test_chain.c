@@ -62,11 +62,13 @@ static double num(const struct h_csv *csv, size_t row, const char *col)
 	return atof(h_csv_get(csv, row, col));
 }
 
+/* Stop the chain; every process exited 0 and its records are consistent. */
 static void stop_ok(struct chain *c)
 {
 	chain_stop(c);
 	for (int i = 0; i < H_TIERS; i++)
 		cr_assert_eq(c->exit_status[i], 0, "%s exited with %d", h_tier_name(i), c->exit_status[i]);
+	cr_assert_eq(chain_report_check(c), 0, "report check: see %s/check.txt", c->dir);
 }
 
 Test(chain, request_succeeds_end_to_end_and_is_traced_everywhere, .timeout = 30)
