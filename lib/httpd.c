@@ -24,8 +24,13 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
+#include "log.h"
 #include "outfile.h"
 #include "util.h"
+
+/* Out of descriptors, the listener is paused this long before it tries
+ * accept() again: the pending connections stay in the kernel's backlog. */
+#define HTTPD_ACCEPT_PAUSE_MS 100
 
 struct httpd {
 	struct event_base *base;
@@ -35,7 +40,12 @@ struct httpd {
 	char address[INET6_ADDRSTRLEN + 8]; /* "HOST:PORT" as bound */
 	httpd_handler_fn handler;
 	void *arg;
+	struct event *accept_pause; /* re-enables the listener after EMFILE */
+	unsigned long accept_pauses;
+	struct httpd *next_live;    /* every httpd, for the listener's error callback */
 };
+
+static struct httpd *live_httpds;
 
 /* The watch struct belongs to its owner until httpd_unwatch, except when
  * on_gone fires: then the glue frees it after on_gone returns.  While the
@@ -50,6 +60,45 @@ struct httpd_watch {
 	int firing;	/* inside on_gone: httpd_unwatch leaves the free to the glue */
 	int conn_freed; /* the connection went away under the watch */
 };
+
+/* The listener's error callback gets the evhttp it serves, not us. */
+static struct httpd *httpd_of(const void *http)
+{
+	for (struct httpd *h = live_httpds; h; h = h->next_live)
+		if (h->http == http)
+			return h;
+	return NULL;
+}
+
+/* evtimer: try accepting again */
+static void on_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct httpd *h = arg;
+	(void)fd;
+	(void)what;
+	if (h->bound)
+		evconnlistener_enable(evhttp_bound_socket_get_listener(h->bound));
+}
+
+/* evconnlistener error callback.  accept() failed for want of a descriptor
+ * or of memory: the listening socket stays readable, and retrying at once
+ * would spin the loop at full CPU (starving every timer and /metrics) until
+ * a descriptor frees up.  Pause the listener instead; the connections wait
+ * in the backlog.  Other errors are left to libevent (it goes on). */
+static void on_accept_error(struct evconnlistener *lev, void *http)
+{
+	int err = EVUTIL_SOCKET_ERROR();
+	struct httpd *h = httpd_of(http);
+	struct timeval tv = {0, HTTPD_ACCEPT_PAUSE_MS * 1000};
+
+	if (!h || !(err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM))
+		return;
+	evconnlistener_disable(lev);
+	evtimer_add(h->accept_pause, &tv);
+	if (h->accept_pauses++ % 100 == 0)
+		log_warn("accept: %s; not accepting for %d ms (%lu time%s)", strerror(err), HTTPD_ACCEPT_PAUSE_MS,
+			 h->accept_pauses, h->accept_pauses == 1 ? "" : "s");
+}
 
 /* evhttp_set_gencb */
 static void on_request(struct evhttp_request *req, void *arg)
@@ -166,6 +215,10 @@ struct httpd *httpd_new(struct event_base *base, const char *listen, httpd_handl
 		goto err;
 	}
 	lev = NULL; /* owned by h->http now */
+	h->accept_pause = evtimer_new(base, on_accept_resume, h);
+	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(h->bound), on_accept_error);
+	h->next_live = live_httpds;
+	live_httpds = h;
 	free(host);
 	freeaddrinfo(ai);
 	return h;
@@ -244,14 +297,24 @@ void httpd_stop_accepting(struct httpd *h)
 {
 	if (!h->bound)
 		return;
+	evtimer_del(h->accept_pause);
 	evhttp_del_accept_socket(h->http, h->bound);
 	h->bound = NULL;
 }
+
+unsigned long httpd_accept_pauses(const struct httpd *h) { return h->accept_pauses; }
 
 void httpd_free(struct httpd *h)
 {
 	if (!h)
 		return;
+	for (struct httpd **p = &live_httpds; *p; p = &(*p)->next_live)
+		if (*p == h) {
+			*p = h->next_live;
+			break;
+		}
+	if (h->accept_pause)
+		event_free(h->accept_pause);
 	evhttp_free(h->http);
 	free(h);
 }

@@ -40,6 +40,10 @@ const char *httpd_address(const struct httpd *h); /* "127.0.0.1:8080": where it 
  * temporary beside it, renamed into place: nothing planted is followed). */
 int httpd_write_port_file(const struct httpd *h, const char *path, char *err, size_t errlen);
 void httpd_stop_accepting(struct httpd *h); /* close the listener; pending requests stay */
+/* How often accept() found no descriptor (or memory) left: each time the
+ * listener pauses for 100 ms instead of retrying at once, which would spin
+ * the loop; pending connections wait in the backlog meanwhile. */
+unsigned long httpd_accept_pauses(const struct httpd *h);
 /* Frees every connection, pending requests included (no on_gone): close out
  * pending requests first.  A watch still registered must still be released
  * with httpd_unwatch. */

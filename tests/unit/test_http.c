@@ -4,10 +4,12 @@
  * not performance targets. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -524,6 +526,68 @@ Test(httpd, stop_accepting_keeps_pending)
 	run_for(SAFETY_MS);
 	cr_assert_not(fx.timed_out);
 	cr_assert_eq(fx.log[1].res.error, UPSTREAM_CONNECT, "%s", fx.log[1].message);
+}
+
+/* Out of descriptors, the listener pauses instead of retrying accept() in
+ * a loop at full CPU; once descriptors free up, the connections that waited
+ * in the backlog are served. */
+Test(httpd, out_of_descriptors_pauses_accepting_then_recovers)
+{
+	enum { CLIENTS = 3, FILLERS = 1024 };
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct rlimit saved, low;
+	struct rusage r0, r1;
+	int client[CLIENTS], filler[FILLERS], nfill = 0, highest = 0;
+	double cpu_ms;
+	char buf[512];
+	ssize_t n;
+
+	sin.sin_port = htons((uint16_t)fx.port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (int i = 0; i < CLIENTS; i++) { /* connected, waiting in the backlog */
+		client[i] = socket(AF_INET, SOCK_STREAM, 0);
+		cr_assert_geq(client[i], 0);
+		cr_assert_eq(connect(client[i], (struct sockaddr *)&sin, sizeof(sin)), 0, "%s", strerror(errno));
+	}
+	/* No descriptor left: the limit just above the highest one open, and
+	 * every hole below it filled. */
+	for (int fd = 0; fd < 4096; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			highest = fd;
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	low = saved;
+	low.rlim_cur = (rlim_t)highest + 1;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0, "%s", strerror(errno));
+	while (nfill < FILLERS && (filler[nfill] = dup(0)) >= 0)
+		nfill++;
+	cr_assert_eq(errno, EMFILE);
+
+	getrusage(RUSAGE_SELF, &r0);
+	run_for(350);
+	getrusage(RUSAGE_SELF, &r1);
+	cpu_ms = (r1.ru_utime.tv_sec - r0.ru_utime.tv_sec + r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) * 1e3 +
+		 (r1.ru_utime.tv_usec - r0.ru_utime.tv_usec + r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e3;
+	/* one pause per 100 ms, not one retry per loop turn */
+	cr_assert_lt(cpu_ms, 100, "the loop spun: %.1f ms of CPU in 350 ms", cpu_ms);
+	cr_assert_geq(httpd_accept_pauses(fx.httpd), 2, "%lu pauses", httpd_accept_pauses(fx.httpd));
+	cr_assert_leq(httpd_accept_pauses(fx.httpd), 5, "%lu pauses", httpd_accept_pauses(fx.httpd));
+
+	while (nfill > 0)
+		close(filler[--nfill]);
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	for (int i = 0; i < CLIENTS; i++) {
+		const char req[] = "GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+		cr_assert_eq(send(client[i], req, sizeof(req) - 1, 0), (ssize_t)sizeof(req) - 1);
+	}
+	wait_requests(CLIENTS);
+	run_for(50); /* the replies go out */
+	for (int i = 0; i < CLIENTS; i++) {
+		n = recv(client[i], buf, sizeof(buf) - 1, MSG_DONTWAIT);
+		cr_assert_gt(n, 0, "client %d: no reply", i);
+		buf[n] = 0;
+		cr_assert(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+		close(client[i]);
+	}
 }
 
 Test(httpd, reply_after_unwatch)
