@@ -78,8 +78,8 @@ struct offence {
 	char what[300];
 };
 
-static void offend_v(struct offence *o, size_t order, const char *path, size_t line, const char *span,
-		     const char *fmt, va_list ap)
+__attribute__((format(printf, 6, 0))) static void offend_v(struct offence *o, size_t order, const char *path,
+							    size_t line, const char *span, const char *fmt, va_list ap)
 {
 	if (o->n++ && order >= o->order)
 		return;
