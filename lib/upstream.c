@@ -23,6 +23,11 @@
 #define UPSTREAM_CONNECT_TIMEOUT_MS 3000L /* loopback connects take microseconds */
 #define UPSTREAM_MAXCONNECTS_UNCAPPED 1024L
 #define UPSTREAM_RECV_BUFFER 1024L /* CURLOPT_BUFFERSIZE's minimum */
+/* curl's own timeout is a backstop this much after the call's own timer
+ * (on_deadline), which alone decides: libcurl 7.88 was seen reporting a
+ * 50 ms timeout 49.76 ms after the call started, and a simulated timeout
+ * must never fire early. */
+#define UPSTREAM_CURL_TIMEOUT_SLACK_MS 5L
 /* Above this many calls in flight, calls neither look for nor leave behind a
  * pooled connection.  libcurl 7.88 finds a reusable connection by walking
  * every connection to the host, busy ones included, and trims an over-full
@@ -282,11 +287,13 @@ static void finish(struct upstream_call *c, CURLcode rc)
 	deliver(c, &res);
 }
 
-/* evtimer_new in upstream_get: the call's own limit.  libcurl 7.88 drops a
- * transfer's pending timeout when socket activity comes less than 1 ms
+/* evtimer_new in upstream_get: the call's own limit, and the one that ends
+ * a call on time.  libcurl 7.88's own timeout is no good for that: it drops
+ * a transfer's pending timeout when socket activity comes less than 1 ms
  * before it (its expiry list compares truncated ms; fixed in curl 8.4, issue
- * #11937), and the timeout then waits for another timer, possibly forever.
- * Whichever of curl's timeout and this one fires first ends the call. */
+ * #11937), and the timeout then waits for another timer, possibly forever;
+ * and it can fire a fraction of a ms early.  curl's timeout stays set, a
+ * few ms later, as a backstop. */
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct upstream_call *c = arg;
@@ -411,7 +418,8 @@ struct upstream_call *upstream_get(struct upstream *u, const char *url, const ch
 	 * is set again here. */
 	curl_easy_setopt(c->easy, CURLOPT_URL, url);
 	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers);
-	curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, c->timeout_ms); /* 0: none */
+	curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, /* 0: none */
+			 c->timeout_ms ? c->timeout_ms + UPSTREAM_CURL_TIMEOUT_SLACK_MS : 0L);
 	curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, (void *)c);
 	curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(c->easy, CURLOPT_PRIVATE, (void *)c);

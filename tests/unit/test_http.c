@@ -814,7 +814,7 @@ Test(upstream, activity_just_before_deadline_keeps_timeout)
 	elapsed_us = fx.log[0].t_done_us - fx.t_start_us;
 	cr_assert_eq(fx.log[0].done, 1, "no timeout reported within 1 s");
 	cr_assert_eq(fx.log[0].res.error, UPSTREAM_TIMEOUT, "%s", fx.log[0].message);
-	cr_assert_geq(elapsed_us, 50000);
+	cr_assert_geq(elapsed_us, 50000, "timed out after %lld us: %s", (long long)elapsed_us, fx.log[0].message);
 	cr_assert_lt(elapsed_us, bound_us(80000), "timed out after %lld us", (long long)elapsed_us);
 }
 
