@@ -488,7 +488,7 @@ void h_send(int fd, const void *data, size_t len)
 
 void h_recv_all(int fd, long timeout_ms, struct h_raw *out)
 {
-	double end = now_s() + timeout_ms / 1000.0;
+	double end = now_s() + timeout_ms * h_slow() / 1000.0;
 	size_t cap = 4096;
 
 	memset(out, 0, sizeof(*out));
@@ -577,7 +577,7 @@ size_t h_raw_replies(const struct h_raw *raw, struct h_raw_reply *out, size_t ma
 
 bool h_wait_closed(int fd, long timeout_ms)
 {
-	double end = now_s() + timeout_ms / 1000.0;
+	double end = now_s() + timeout_ms * h_slow() / 1000.0;
 	char buf[4096];
 
 	for (;;) {
@@ -666,4 +666,24 @@ const char *h_csv_get(const struct h_csv *csv, size_t row, const char *col)
 	int i = h_csv_col(csv, col);
 	cr_assert(i >= 0, "no column %s", col);
 	return csv->rows[row][i];
+}
+
+struct h_csv chain_csv(const struct chain *c, const char *name)
+{
+	char path[512];
+	struct h_csv csv;
+	snprintf(path, sizeof(path), "%s/%s.csv", c->dir, name);
+	/* h_csv_load also asserts the file ends with a whole line */
+	cr_assert(h_csv_load(path, &csv), "cannot read %s", path);
+	return csv;
+}
+
+size_t h_csv_count(const struct h_csv *csv, const char *col1, const char *v1, const char *col2, const char *v2)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < csv->nrows; i++)
+		if ((!v1 || strcmp(h_csv_get(csv, i, col1), v1) == 0) &&
+		    (!v2 || strcmp(h_csv_get(csv, i, col2), v2) == 0))
+			n++;
+	return n;
 }

@@ -126,6 +126,11 @@ struct h_csv {
 	char ***rows;
 };
 bool h_csv_load(const char *path, struct h_csv *csv);
+/* c->dir/<name>.csv, which must exist and end with a whole line. */
+struct h_csv chain_csv(const struct chain *c, const char *name);
+/* Rows whose column col1 equals v1 and col2 equals v2; a NULL value
+ * matches any row. */
+size_t h_csv_count(const struct h_csv *csv, const char *col1, const char *v1, const char *col2, const char *v2);
 void h_csv_free(struct h_csv *csv);
 int h_csv_col(const struct h_csv *csv, const char *name); /* -1 when absent */
 const char *h_csv_get(const struct h_csv *csv, size_t row, const char *col);

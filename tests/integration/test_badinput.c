@@ -64,15 +64,7 @@ static size_t exchange(const struct chain *c, int tier, const char *data, size_t
 	return h_raw_replies(raw, replies, REPLIES_MAX);
 }
 
-static struct h_csv load_tier(const struct chain *c, int tier)
-{
-	char path[512];
-	struct h_csv csv;
-	snprintf(path, sizeof(path), "%s/%s.csv", c->dir, h_tier_name(tier));
-	/* h_csv_load asserts that every row has the header's column count. */
-	cr_assert(h_csv_load(path, &csv), "cannot read %s", path);
-	return csv;
-}
+static struct h_csv load_tier(const struct chain *c, int tier) { return chain_csv(c, h_tier_name(tier)); }
 
 static size_t rows_with(const struct h_csv *csv, const char *col, const char *value)
 {

@@ -30,23 +30,9 @@ static const char *const BASE = "{\n"
 #define TRACE "0af7651916cd43dd8448eb211c80319c"
 #define TRACEPARENT "traceparent: 00-" TRACE "-b7ad6b7169203331-01"
 
-static struct h_csv load_tier(const struct chain *c, const char *tier)
-{
-	char path[512];
-	struct h_csv csv;
-	snprintf(path, sizeof(path), "%s/%s.csv", c->dir, tier);
-	cr_assert(h_csv_load(path, &csv), "cannot read %s", path);
-	return csv;
-}
-
 static size_t count_rows(const struct h_csv *csv, const char *trace, const char *kind)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < csv->nrows; i++)
-		if ((!trace || strcmp(h_csv_get(csv, i, "trace_id"), trace) == 0) &&
-		    (!kind || strcmp(h_csv_get(csv, i, "kind"), kind) == 0))
-			n++;
-	return n;
+	return h_csv_count(csv, "trace_id", trace, "kind", kind);
 }
 
 /* GET / on the gateway with extra headers, bounded by timeout_ms. */
@@ -85,7 +71,7 @@ Test(chain, request_succeeds_end_to_end_and_is_traced_everywhere, .timeout = 30)
 	stop_ok(&c);
 
 	for (int i = 0; i < H_TIERS; i++) {
-		struct h_csv csv = load_tier(&c, h_tier_name(i));
+		struct h_csv csv = chain_csv(&c, h_tier_name(i));
 		size_t servers = count_rows(&csv, TRACE, "server");
 		cr_assert_eq(servers, 1, "%s: %zu server rows for the trace", h_tier_name(i), servers);
 		for (size_t r = 0; r < csv.nrows; r++)
@@ -113,7 +99,7 @@ Test(chain, budget_shrinks_down_the_chain, .timeout = 30)
 	stop_ok(&c);
 
 	for (int i = 0; i < H_TIERS; i++) {
-		struct h_csv csv = load_tier(&c, h_tier_name(i));
+		struct h_csv csv = chain_csv(&c, h_tier_name(i));
 		for (size_t r = 0; r < csv.nrows; r++)
 			if (strcmp(h_csv_get(&csv, r, "kind"), "server") == 0)
 				budget[i] = num(&csv, r, "budget_ms");
@@ -147,7 +133,7 @@ Test(chain, retries_multiply_down_the_chain, .timeout = 60)
 	cr_assert_eq(res.status, 500, "the last error passes up: %ld %s", res.status, res.body);
 	stop_ok(&c);
 
-	db = load_tier(&c, "dbsim");
+	db = chain_csv(&c, "dbsim");
 	cr_assert_eq(count_rows(&db, TRACE, NULL), 2 * 3 * 2, "dbsim hits: %zu", count_rows(&db, TRACE, NULL));
 	for (size_t i = 0; i < db.nrows; i++) {
 		cr_assert_str_eq(h_csv_get(&db, i, "outcome"), "fault_error");
@@ -163,7 +149,7 @@ static double check_rows_end_by(const struct chain *c, double limit_ms)
 {
 	double wasted = 0;
 	for (int i = 0; i < H_TIERS; i++) {
-		struct h_csv csv = load_tier(c, h_tier_name(i));
+		struct h_csv csv = chain_csv(c, h_tier_name(i));
 		for (size_t r = 0; r < csv.nrows; r++) {
 			if (limit_ms > 0)
 				cr_assert_leq(num(&csv, r, "end_ms"), limit_ms, "%s row %zu ends at %s",
@@ -178,7 +164,7 @@ static double check_rows_end_by(const struct chain *c, double limit_ms)
 
 static double gateway_server(const struct chain *c, const char *col)
 {
-	struct h_csv g = load_tier(c, "gateway");
+	struct h_csv g = chain_csv(c, "gateway");
 	double v = 0;
 	cr_assert_eq(count_rows(&g, NULL, "server"), 1);
 	for (size_t r = 0; r < g.nrows; r++)
@@ -239,7 +225,7 @@ Test(chain, without_deadline_or_cancellation_work_goes_on_and_is_recorded, .time
 	cr_assert(chain_wait_idle(&c, 5));
 	stop_ok(&c);
 
-	db = load_tier(&c, "dbsim");
+	db = chain_csv(&c, "dbsim");
 	cr_assert_eq(db.nrows, 1);
 	/* svc_b's attempt timed out at ~300 ms and closed its connection; the
 	 * query ran on to ~800 ms for nobody */
@@ -271,7 +257,7 @@ Test(chain, client_disconnect_reaches_dbsim_within_milliseconds, .timeout = 60)
 	stop_ok(&c);
 
 	gone_at_gateway = gateway_server(&c, "end_ms");
-	db = load_tier(&c, "dbsim");
+	db = chain_csv(&c, "dbsim");
 	cr_assert_eq(db.nrows, 1);
 	cr_assert_str_eq(h_csv_get(&db, 0, "outcome"), "caller_gone");
 	cr_assert_lt(num(&db, 0, "end_ms") - gone_at_gateway, 10.0 * h_slow(),
@@ -304,7 +290,7 @@ Test(chain, malformed_headers_get_400_with_the_reason, .timeout = 30)
 	cr_assert(strstr(res.body, "traceparent"), "%s", res.body);
 	free(url);
 	stop_ok(&c);
-	g = load_tier(&c, "gateway");
+	g = chain_csv(&c, "gateway");
 	cr_assert_eq(g.nrows, 3, "one bad_request row each, no attempt");
 	for (size_t r = 0; r < g.nrows; r++)
 		cr_assert_str_eq(h_csv_get(&g, r, "outcome"), "bad_request");
@@ -370,11 +356,11 @@ Test(chain, sigterm_closes_out_inflight_requests_as_rows, .timeout = 30)
 	stop_ok(&c);
 	close(fd);
 	for (int i = 0; i < H_TIERS; i++) {
-		struct h_csv csv = load_tier(&c, h_tier_name(i));
+		struct h_csv csv = chain_csv(&c, h_tier_name(i));
 		cr_assert_eq(count_rows(&csv, TRACE, "server"), 1, "%s lost the in-flight request", h_tier_name(i));
 		h_csv_free(&csv);
 	}
-	db = load_tier(&c, "dbsim");
+	db = chain_csv(&c, "dbsim");
 	cr_assert_str_eq(h_csv_get(&db, 0, "outcome"), "cancelled");
 	h_csv_free(&db);
 }

@@ -104,24 +104,9 @@ static int read_status(int fd, double timeout_s, char *body, size_t bodylen)
 	}
 }
 
-static struct h_csv load_tier(const struct chain *c, const char *file)
-{
-	char path[512];
-	struct h_csv csv;
-	snprintf(path, sizeof(path), "%s/%s.csv", c->dir, file);
-	/* h_csv_load also asserts the file ends with a whole line */
-	cr_assert(h_csv_load(path, &csv), "cannot read %s", path);
-	return csv;
-}
-
 static size_t count(const struct h_csv *csv, const char *kind, const char *outcome)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < csv->nrows; i++)
-		if ((!kind || strcmp(h_csv_get(csv, i, "kind"), kind) == 0) &&
-		    (!outcome || strcmp(h_csv_get(csv, i, "outcome"), outcome) == 0))
-			n++;
-	return n;
+	return h_csv_count(csv, "kind", kind, "outcome", outcome);
 }
 
 /* Every tier's span CSV and stats CSV: whole lines, the right header. */
@@ -216,7 +201,7 @@ Test(faults, dbsim_killed_in_flight_gets_502_at_once_and_nothing_hangs, .timeout
 
 	/* svc_b: one 502 server row per request, each made of three attempts
 	 * that all ended in conn_error (the broken one, then two refused). */
-	b = load_tier(&c, "svc_b");
+	b = chain_csv(&c, "svc_b");
 	cr_assert_eq(count(&b, "server", NULL), KILL_INFLIGHT + 1);
 	cr_assert_eq(count(&b, "server", "conn_error"), KILL_INFLIGHT + 1);
 	for (size_t r = 0; r < b.nrows; r++)
@@ -227,7 +212,7 @@ Test(faults, dbsim_killed_in_flight_gets_502_at_once_and_nothing_hangs, .timeout
 	h_csv_free(&b);
 	/* dbsim died with its queries held: it wrote no row for them, but what
 	 * it wrote is whole (the header). */
-	db = load_tier(&c, "dbsim");
+	db = chain_csv(&c, "dbsim");
 	cr_assert_eq(db.nrows, 0);
 	h_csv_free(&db);
 }
@@ -285,7 +270,7 @@ Test(faults, dbsim_restarted_on_its_port_and_the_chain_recovers, .timeout = 60)
 	/* No report check: dbsim's rows are split between its two lives'
 	 * files (dbsim.before.csv), which a run folder does not have. */
 	check_csvs_complete(&c);
-	struct h_csv db = load_tier(&c, "dbsim");
+	struct h_csv db = chain_csv(&c, "dbsim");
 	cr_assert_eq(count(&db, "server", "ok"), 1 + RECOVER_BURST, "the new dbsim answered every request");
 	h_csv_free(&db);
 }
@@ -323,7 +308,7 @@ Test(faults, sigterm_in_a_storm_every_process_exits_within_a_second, .timeout = 
 	 * below stop first (conn_error, upstream_error) or the tier above
 	 * leave (caller_gone).  None ended on its own. */
 	for (int i = 0; i < H_TIERS; i++) {
-		struct h_csv csv = load_tier(&c, h_tier_name(i));
+		struct h_csv csv = chain_csv(&c, h_tier_name(i));
 		size_t servers = count(&csv, "server", NULL);
 		size_t cut = count(&csv, "server", "cancelled") + count(&csv, "server", "conn_error") +
 			     count(&csv, "server", "upstream_error") + count(&csv, "server", "caller_gone");
@@ -381,7 +366,7 @@ Test(faults, sigterm_in_a_retry_storm_every_process_exits_within_a_second, .time
 	cr_assert_eq(chain_report_check(&c), 0, "report check: see %s/check.txt", c.dir);
 
 	for (int i = H_SVC_B; i < H_TIERS; i++) {
-		struct h_csv csv = load_tier(&c, h_tier_name(i));
+		struct h_csv csv = chain_csv(&c, h_tier_name(i));
 		size_t servers = count(&csv, "server", NULL);
 		cr_log_info("%s: %.0f in flight, %zu rows, %zu cancelled", h_tier_name(i), inflight[i], servers,
 			    count(&csv, "server", "cancelled"));
@@ -392,7 +377,7 @@ Test(faults, sigterm_in_a_retry_storm_every_process_exits_within_a_second, .time
 	}
 	/* dbsim: a row for every arrival, each held query ended by its caller
 	 * leaving (a timed-out attempt) or by the stop. */
-	struct h_csv db = load_tier(&c, "dbsim");
+	struct h_csv db = chain_csv(&c, "dbsim");
 	cr_log_info("dbsim: %.0f arrivals before the stop, %zu rows, %zu cancelled", arrivals_db, db.nrows,
 		    count(&db, "server", "cancelled"));
 	cr_assert_geq(db.nrows, arrivals_db);
