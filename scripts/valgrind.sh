@@ -91,7 +91,8 @@ if [[ $parts == *" integration "* ]]; then
 	slow=${VALGRIND_SLOW:-20}
 	echo "== integration tests, every process they start under memcheck (time x$slow) =="
 	set +e
-	CASCADE_BIN="$out/bin" CASCADE_SLOW="$slow" \
+	: >"$out/integration/killed.txt"
+	CASCADE_BIN="$out/bin" CASCADE_SLOW="$slow" CASCADE_KILLED="$out/integration/killed.txt" \
 		CASCADE_WRAP="${memcheck[*]} --error-exitcode=99 --log-file=$out/integration/vg.%p.log" \
 		"$out/bin/integration-tests" -j1 >"$out/integration/criterion.txt" 2>&1
 	integ_rc=$?
@@ -99,12 +100,23 @@ if [[ $parts == *" integration "* ]]; then
 	synthesis=$(grep -a 'Synthesis:' "$out/integration/criterion.txt" | tail -n1 | sed 's/^\[====\] //')
 	echo "  $synthesis (exit status $integ_rc)"
 	nlogs=0
+	nkilled=0
 	for log in "$out"/integration/vg.*.log; do
 		[ -e "$log" ] || continue
+		pid=${log##*/vg.}
+		pid=${pid%.log}
+		if grep -qx "$pid" "$out/integration/killed.txt"; then
+			# SIGKILLed by the test: no summary, but any error before the kill is in the log
+			nkilled=$((nkilled + 1))
+			if grep -Eq '^==[0-9]+== (Invalid|Conditional jump|Use of uninitialised|Mismatched|Source and destination overlap|Syscall param)' "$log"; then
+				problem "integration process pid $pid (killed by the test): memcheck errors (see $log)"
+			fi
+			continue
+		fi
 		nlogs=$((nlogs + 1))
-		check_log "$log" "integration process pid ${log##*/vg.}"
+		check_log "$log" "integration process pid $pid"
 	done
-	echo "  $nlogs process logs checked"
+	echo "  $nlogs process logs checked, and $nkilled of processes the tests SIGKILLed (errors only: no summary)"
 	[ "$nlogs" -gt 0 ] || problem "integration: no process ran under valgrind"
 	[ "$integ_rc" = 0 ] || {
 		grep -a -B3 '^\[FAIL\]' "$out/integration/criterion.txt" | sed 's/^/    /' >&2

@@ -40,11 +40,25 @@ static void forget(pid_t pid)
 			spawned[i] = spawned[--nspawned];
 }
 
+void h_kill(pid_t pid)
+{
+	const char *list = getenv("CASCADE_KILLED");
+
+	if (list && *list) {
+		FILE *f = fopen(list, "a");
+		if (f) {
+			fprintf(f, "%ld\n", (long)pid);
+			fclose(f);
+		}
+	}
+	kill(pid, SIGKILL);
+}
+
 void h_cleanup(void)
 {
 	while (nspawned > 0) {
 		pid_t pid = spawned[--nspawned];
-		kill(pid, SIGKILL);
+		h_kill(pid);
 		waitpid(pid, NULL, 0);
 	}
 }
@@ -178,7 +192,7 @@ int h_wait_exit(pid_t pid, double timeout_s)
 		if (r == pid)
 			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 		if (now_s() > end) {
-			kill(pid, SIGKILL);
+			h_kill(pid);
 			waitpid(pid, &status, 0);
 			forget(pid);
 			return -1;

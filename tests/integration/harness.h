@@ -65,6 +65,11 @@ const char *h_tier_name(int i);
  * status (0: every record consistent); its output goes to dir/check.txt. */
 int chain_report_check(const struct chain *c);
 
+/* SIGKILL one process by PID, and append the PID to the file $CASCADE_KILLED
+ * names, if set: a checker's log for that process has no summary, and
+ * scripts/valgrind.sh must know that was meant. */
+void h_kill(pid_t pid);
+
 /* Kill (SIGKILL, by PID) and reap every process started and not yet reaped:
  * the .fini of every suite, so a failed test leaves nothing running. */
 void h_cleanup(void);

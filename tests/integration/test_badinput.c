@@ -346,17 +346,21 @@ Test(badinput, bodies_nobody_asked_for_are_read_and_ignored_up_to_the_limit, .ti
 
 #define LORIS_PER_TIER 100 /* idle or half-sent connections held open at each server */
 
-Test(badinput, idle_and_half_sent_connections_time_out_and_block_nobody, .timeout = 60)
+Test(badinput, idle_and_half_sent_connections_time_out_and_block_nobody, .timeout = 120)
 {
 	/* dbsim takes 1.5 s per query: longer than the 1 s idle timeout, so
-	 * the requests below also show that a pending request is not cut. */
-	static const char *const sets[] = {"tiers.dbsim.service_time={\"dist\":\"fixed\",\"value\":\"1500ms\"}",
-					   NULL};
+	 * the requests below also show that a pending request is not cut.
+	 * Both are real time: the idle timeout is, whatever the time scale,
+	 * so the query's scenario time shrinks by h_slow() as the scale grows. */
+	char service[96];
+	const char *const sets[] = {service, NULL};
 	static const char *const args[] = {"--idle-timeout", "1s", NULL};
 	static const char partial[] = GET_ROOT "X-Slow: 1\r\n"; /* no blank line: never finished */
 	struct chain c;
 	int fds[H_TIERS][LORIS_PER_TIER];
 
+	snprintf(service, sizeof(service), "tiers.dbsim.service_time={\"dist\":\"fixed\",\"value\":\"%.0fms\"}",
+		 1500 / h_slow());
 	chain_start_args(&c, BASE, sets, args);
 	for (int t = 0; t < H_TIERS; t++)
 		for (int i = 0; i < LORIS_PER_TIER; i++) {

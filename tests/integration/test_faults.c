@@ -145,7 +145,7 @@ static void get_gateway(const struct chain *c, long timeout_ms, struct h_respons
 static double kill_dbsim(struct chain *c)
 {
 	double at;
-	kill(c->pid[H_DBSIM], SIGKILL);
+	h_kill(c->pid[H_DBSIM]);
 	at = now_s();
 	cr_assert_eq(h_wait_exit(c->pid[H_DBSIM], 5), 128 + SIGKILL);
 	c->pid[H_DBSIM] = 0;
