@@ -312,22 +312,30 @@ static long parse_count(const char *opt, const char *s, long min)
 	return v;
 }
 
+/* The arguments of a subcommand that takes only --help and one DIR (then
+ * argv[optind]): EXIT_OK once the usage is printed for --help, EXIT_INPUT
+ * for a bad option or folder count, -1 to go on. */
+static int one_dir_args(const char *name, int argc, char **argv)
+{
+	int opt;
+	optind = 1;
+	while ((opt = next_opt(argc, argv, "h")) != -1) {
+		if (opt != 'h')
+			return EXIT_INPUT;
+		fputs(usage, stdout);
+		return EXIT_OK;
+	}
+	return want_dirs(name, argc, 1, 1) < 0 ? EXIT_INPUT : -1;
+}
+
 static int check_cmd(int argc, char **argv)
 {
 	struct sbuf out = SBUF_INIT;
 	struct check_result res;
 	char err[ERR_LEN] = "";
-	int opt;
-	optind = 1;
-	while ((opt = next_opt(argc, argv, "h")) != -1) {
-		if (opt == 'h') {
-			fputs(usage, stdout);
-			return EXIT_OK;
-		}
-		return EXIT_INPUT;
-	}
-	if (want_dirs("check", argc, 1, 1) < 0)
-		return EXIT_INPUT;
+	int args = one_dir_args("check", argc, argv);
+	if (args >= 0)
+		return args;
 	int rc = check_run(argv[optind], &out, &res, err, sizeof(err));
 	fputs(sbuf_str(&out), stdout);
 	sbuf_free(&out);
@@ -345,17 +353,10 @@ static int info_cmd(int argc, char **argv)
 	struct scenario sc = {0};
 	struct sbuf out = SBUF_INIT;
 	char err[ERR_LEN] = "";
-	int opt, code = EXIT_INPUT;
-	optind = 1;
-	while ((opt = next_opt(argc, argv, "h")) != -1) {
-		if (opt == 'h') {
-			fputs(usage, stdout);
-			return EXIT_OK;
-		}
-		return EXIT_INPUT;
-	}
-	if (want_dirs("info", argc, 1, 1) < 0)
-		return EXIT_INPUT;
+	int code = EXIT_INPUT;
+	int args = one_dir_args("info", argc, argv);
+	if (args >= 0)
+		return args;
 	char *path = xasprintf("%s/scenario.json", argv[optind]);
 	if (scenario_load(&sc, path, NULL, 0, err, sizeof(err)) < 0) {
 		fprintf(stderr, "report: %s\n", err);
@@ -375,16 +376,11 @@ static int series_cmd(int argc, char **argv)
 {
 	struct run run = {0};
 	char err[ERR_LEN] = "";
-	int opt, code = EXIT_INPUT;
-	optind = 1;
-	while ((opt = next_opt(argc, argv, "h")) != -1) {
-		if (opt == 'h') {
-			fputs(usage, stdout);
-			return EXIT_OK;
-		}
-		return EXIT_INPUT;
-	}
-	if (want_dirs("series", argc, 1, 1) < 0 || load_one(&run, argv[optind]) < 0)
+	int code = EXIT_INPUT;
+	int args = one_dir_args("series", argc, argv);
+	if (args >= 0)
+		return args;
+	if (load_one(&run, argv[optind]) < 0)
 		goto done;
 	char *plots = xasprintf("%s/plots", argv[optind]);
 	code = EXIT_OK;
