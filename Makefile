@@ -15,7 +15,7 @@ BUILD   ?= build
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 PKGS    := libevent libcurl libcjson
-CPPFLAGS += -D_GNU_SOURCE -DCASCADE_VERSION='"$(VERSION)"' -Ilib
+CPPFLAGS += -D_GNU_SOURCE -DCASCADE_VERSION='"$(VERSION)"' -Ilib -Icore
 CFLAGS  ?= -O2 -g
 # -Wformat=2: a format string must be a literal (nothing from outside can
 # become one) and every printf-style wrapper must say it is one.
@@ -28,7 +28,8 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 PROGS      := gateway svc_a svc_b dbsim loadgen report live
-LIB_SRC    := $(sort $(wildcard lib/*.c))
+# The decision cores (core/) and the shared library (lib/) make one archive.
+LIB_SRC    := $(sort $(wildcard core/*.c lib/*.c))
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_A      := $(BUILD)/libcascade.a
 # Program modules other than main.c are linked into the tests too.
@@ -48,7 +49,7 @@ endif
 all: $(BINS) $(BUILD)/bin/unit-tests $(BUILD)/bin/integration-tests
 progs: $(BINS)
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h) Makefile
+$(BUILD)/%.o: %.c $(wildcard lib/*.h core/*.h) Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -I$(dir $<) -c -o $@ $<
@@ -167,7 +168,7 @@ FUZZ_LIB_A   := $(FUZZ_BUILD)/libcascade-fuzz.a
 .SECONDARY: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/obj/fuzz/%.o)
 fuzz-build: $(FUZZ_BINS)
 
-$(FUZZ_BUILD)/obj/%.o: %.c $(wildcard lib/*.h report/*.h fuzz/*.h) Makefile
+$(FUZZ_BUILD)/obj/%.o: %.c $(wildcard lib/*.h core/*.h report/*.h fuzz/*.h) Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) -Ireport -Ifuzz $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<

@@ -103,6 +103,17 @@ void deadline_format_ms(double budget_ms, char out[DEADLINE_WIRE_MAX])
 		deadline_format((int64_t)ns, out);
 }
 
+double deadline_wire_ms(double budget_ms)
+{
+	char wire[DEADLINE_WIRE_MAX];
+	int64_t ns;
+
+	deadline_format_ms(budget_ms, wire);
+	if (deadline_parse(wire, &ns, NULL, 0) < 0)
+		return 0; /* cannot happen: the format always parses */
+	return (double)ns / 1e6;
+}
+
 double deadline_effective_ms(double arrival_ms, double own_timeout_ms, double received_budget_ms)
 {
 	double budget_ms = -1;

@@ -31,6 +31,11 @@ void deadline_format(int64_t budget_ns, char out[DEADLINE_WIRE_MAX]);
  * "99999999H" passed on) formats as the largest value, NaN as "0n". */
 void deadline_format_ms(double budget_ms, char out[DEADLINE_WIRE_MAX]);
 
+/* The budget a receiver reads when a sender formats budget_ms: formatting
+ * rounds down to the unit deadline_format picks.  What the virtual engine
+ * delivers, so that both engines hand the next tier the same value. */
+double deadline_wire_ms(double budget_ms);
+
 /* Budget arithmetic, all in scenario ms.  deadline_ms < 0 means "none". */
 /* Earliest of an own timeout and a received budget, both relative to
  * arrival; either may be <= 0 for "none" (own) / < 0 for "none" (received).

@@ -57,14 +57,15 @@ static void usage(FILE *out, const struct proc_info *info)
 		"1 runtime failure, 2 bad usage or invalid scenario.\n");
 }
 
-static void add_set(struct proc *p, const char *set)
+static void add_set(struct proc_opts *o, const char *set)
 {
-	p->sets = xrealloc(p->sets, (p->nsets + 1) * sizeof(*p->sets));
-	p->sets[p->nsets++] = xstrdup(set);
+	o->sets = xrealloc(o->sets, (o->nsets + 1) * sizeof(*o->sets));
+	o->sets[o->nsets++] = xstrdup(set);
 }
 
-static int parse_args(struct proc *p, int argc, char **argv, int64_t *t0_real_ns)
+static int parse_args(struct proc *p, int argc, char **argv)
 {
+	struct proc_opts *o = &p->opts;
 	enum { OPT_SCENARIO = 256, OPT_LISTEN, OPT_PORT_FILE, OPT_IDLE_TIMEOUT, OPT_UPSTREAM, OPT_OUT,
 	       OPT_TIME_SCALE, OPT_SEED, OPT_SET, OPT_T0, OPT_QUIET, OPT_PRINT, OPT_HELP, OPT_VERSION };
 	static const struct option opts[] = {
@@ -95,21 +96,21 @@ static int parse_args(struct proc *p, int argc, char **argv, int64_t *t0_real_ns
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case OPT_SCENARIO: p->scenario_path = optarg; break;
+		case OPT_SCENARIO: o->scenario_path = optarg; break;
 		case OPT_LISTEN:
-			free(p->listen);
-			p->listen = strchr(optarg, ':') ? xstrdup(optarg) : xasprintf("127.0.0.1:%s", optarg);
+			free(o->listen);
+			o->listen = strchr(optarg, ':') ? xstrdup(optarg) : xasprintf("127.0.0.1:%s", optarg);
 			break;
-		case OPT_PORT_FILE: p->port_file = optarg; break;
+		case OPT_PORT_FILE: o->port_file = optarg; break;
 		case OPT_IDLE_TIMEOUT:
-			if (duration_parse_ms(optarg, &p->idle_timeout_ms, why, sizeof(why)) < 0) {
+			if (duration_parse_ms(optarg, &o->idle_timeout_ms, why, sizeof(why)) < 0) {
 				fprintf(stderr, "%s: --idle-timeout %s: %s\n", p->info->name, optarg, why);
 				return 2;
 			}
 			idle_timeout_set = true;
 			break;
-		case OPT_UPSTREAM: p->upstream_url = optarg; break;
-		case OPT_OUT: p->out_dir = optarg; break;
+		case OPT_UPSTREAM: o->upstream_url = optarg; break;
+		case OPT_OUT: o->out_dir = optarg; break;
 		case OPT_TIME_SCALE: time_scale = optarg; break;
 		case OPT_SEED: seed = optarg; break;
 		case OPT_SET:
@@ -117,19 +118,19 @@ static int parse_args(struct proc *p, int argc, char **argv, int64_t *t0_real_ns
 				fprintf(stderr, "%s: --set %s: expected KEY.PATH=VALUE\n", p->info->name, optarg);
 				return 2;
 			}
-			add_set(p, optarg);
+			add_set(o, optarg);
 			break;
 		case OPT_T0:
 			errno = 0;
-			*t0_real_ns = strtoll(optarg, &end, 10);
-			if (errno || *end || *t0_real_ns <= 0) {
+			o->t0_real_ns = strtoll(optarg, &end, 10);
+			if (errno || *end || o->t0_real_ns <= 0) {
 				fprintf(stderr, "%s: --t0 %s: expected nanoseconds since the epoch\n", p->info->name,
 					optarg);
 				return 2;
 			}
 			break;
-		case OPT_QUIET: p->quiet = true; break;
-		case OPT_PRINT: p->print_scenario = true; break;
+		case OPT_QUIET: o->quiet = true; break;
+		case OPT_PRINT: o->print_scenario = true; break;
 		case OPT_HELP: usage(stdout, p->info); return 0;
 		case OPT_VERSION: printf("%s %s\n", p->info->name, CASCADE_VERSION); return 0;
 		default:
@@ -142,18 +143,18 @@ static int parse_args(struct proc *p, int argc, char **argv, int64_t *t0_real_ns
 		fprintf(stderr, "%s: unexpected argument '%s'\n", p->info->name, argv[optind]);
 		return 2;
 	}
-	if ((p->port_file || p->listen || idle_timeout_set) && !p->info->server) {
+	if ((o->port_file || o->listen || idle_timeout_set) && !p->info->server) {
 		fprintf(stderr, "%s: --listen, --port-file and --idle-timeout are for servers\n", p->info->name);
 		return 2;
 	}
 	if (time_scale) {
 		char *s = xasprintf("time_scale=%s", time_scale);
-		add_set(p, s);
+		add_set(o, s);
 		free(s);
 	}
 	if (seed) {
 		char *s = xasprintf("seed=%s", seed);
-		add_set(p, s);
+		add_set(o, s);
 		free(s);
 	}
 	return -1;
@@ -196,6 +197,7 @@ static int make_dir(const char *dir)
 static void render_metrics(struct proc *p, struct evbuffer *out)
 {
 	const char *t = p->info->name;
+	const struct core_counters *m = p->counters;
 	int i;
 
 	evbuffer_add_printf(out,
@@ -207,12 +209,12 @@ static void render_metrics(struct proc *p, struct evbuffer *out)
 			    "# HELP cascade_arrivals_total Inbound requests received.\n"
 			    "# TYPE cascade_arrivals_total counter\n"
 			    "cascade_arrivals_total{tier=\"%s\"} %llu\n",
-			    t, (unsigned long long)p->m.arrivals);
+			    t, (unsigned long long)m->arrivals);
 	evbuffer_add_printf(out, "# HELP cascade_requests_total Inbound requests closed out, by outcome.\n"
 				 "# TYPE cascade_requests_total counter\n");
 	for (i = 0; i < OUT_COUNT; i++)
 		evbuffer_add_printf(out, "cascade_requests_total{tier=\"%s\",outcome=\"%s\"} %llu\n", t,
-				    outcome_name(i), (unsigned long long)p->m.requests[i]);
+				    outcome_name(i), (unsigned long long)m->requests[i]);
 	evbuffer_add_printf(out,
 			    "# HELP cascade_attempts_total Attempts sent downstream (retries included).\n"
 			    "# TYPE cascade_attempts_total counter\n"
@@ -220,17 +222,20 @@ static void render_metrics(struct proc *p, struct evbuffer *out)
 			    "# HELP cascade_retries_total Attempts after the first.\n"
 			    "# TYPE cascade_retries_total counter\n"
 			    "cascade_retries_total{tier=\"%s\"} %llu\n",
-			    t, (unsigned long long)p->m.attempts, t, (unsigned long long)p->m.retries);
+			    t, (unsigned long long)m->attempts, t, (unsigned long long)m->retries);
 	evbuffer_add_printf(out, "# HELP cascade_attempt_results_total Attempts ended, by outcome.\n"
 				 "# TYPE cascade_attempt_results_total counter\n");
 	for (i = 0; i < OUT_COUNT; i++)
 		evbuffer_add_printf(out, "cascade_attempt_results_total{tier=\"%s\",outcome=\"%s\"} %llu\n", t,
-				    outcome_name(i), (unsigned long long)p->m.attempts_by_outcome[i]);
+				    outcome_name(i), (unsigned long long)m->attempts_by_outcome[i]);
 	evbuffer_add_printf(out,
-			    "# HELP cascade_inflight Inbound requests not yet closed out.\n"
+			    "# HELP cascade_inflight Inbound requests awaiting their answer (loadgen: attempts in flight).\n"
 			    "# TYPE cascade_inflight gauge\n"
-			    "cascade_inflight{tier=\"%s\"} %lld\n",
-			    t, (long long)p->m.inflight);
+			    "cascade_inflight{tier=\"%s\"} %lld\n"
+			    "# HELP cascade_orphaned Requests answered or abandoned whose work still runs.\n"
+			    "# TYPE cascade_orphaned gauge\n"
+			    "cascade_orphaned{tier=\"%s\"} %lld\n",
+			    t, (long long)m->inflight, t, (long long)m->orphaned);
 	if (p->info->tier == TIER_DBSIM)
 		evbuffer_add_printf(out,
 				    "# HELP cascade_db_queue_depth Queries waiting for a worker.\n"
@@ -242,8 +247,8 @@ static void render_metrics(struct proc *p, struct evbuffer *out)
 				    "# HELP cascade_db_workers Workers available now (faults may change it).\n"
 				    "# TYPE cascade_db_workers gauge\n"
 				    "cascade_db_workers{tier=\"%s\"} %lld\n",
-				    t, (long long)p->m.queue_depth, t, (long long)p->m.busy_workers, t,
-				    (long long)p->m.workers);
+				    t, (long long)m->queue_depth, t, (long long)m->busy_workers, t,
+				    (long long)m->workers);
 	evbuffer_add_printf(out,
 			    "# HELP cascade_loop_lag_seconds How late the event loop ran its timers (real time).\n"
 			    "# TYPE cascade_loop_lag_seconds summary\n"
@@ -291,22 +296,23 @@ static void flush_all(struct proc *p)
 
 static void write_stats_row(struct proc *p)
 {
-	double p99 = lagmon_window_quantile_ms(p->lag, 0.99);
+	const struct core_counters *m = p->counters;
+	struct stats_row row = {
+	    .t_ms = proc_now_ms(p),
+	    .tier = p->info->name,
+	    .inflight = m->inflight,
+	    .queue_depth = m->queue_depth,
+	    .busy_workers = m->busy_workers,
+	    .lag_p99_ms = lagmon_window_quantile_ms(p->lag, 0.99),
+	    .lag_max_ms = lagmon_window_max_ms(p->lag),
+	    .orphaned = m->orphaned,
+	};
 
-	if (p->on_tick)
-		p->on_tick(p);
-	csvw_num(p->stats, proc_now_ms(p), 3);
-	csvw_str(p->stats, p->info->name);
-	csvw_int(p->stats, p->m.inflight);
-	csvw_int(p->stats, p->m.queue_depth);
-	csvw_int(p->stats, p->m.busy_workers);
-	csvw_num(p->stats, p99, 3);
-	csvw_num(p->stats, lagmon_window_max_ms(p->lag), 3);
-	csvw_end(p->stats);
-	if (p99 > p->lag_warn_ms && p->lag_warn_ms > 0 && !p->lag_warned) {
+	record_stats(p->stats, &row);
+	if (row.lag_p99_ms > p->lag_warn_ms && p->lag_warn_ms > 0 && !p->lag_warned) {
 		log_warn("event-loop lag p99 %.3f ms exceeds 1%% of the smallest timeout in play (%.3f ms real): "
 			 "this run is not faithful",
-			 p99, p->lag_warn_ms);
+			 row.lag_p99_ms, p->lag_warn_ms);
 		p->lag_warned = true;
 	}
 	lagmon_window_reset(p->lag);
@@ -338,6 +344,32 @@ static void on_tick(evutil_socket_t fd, short what, void *arg) /* evtimer, arm_t
 	if (proc_now_ms(p) >= 0)
 		write_stats_row(p);
 	arm_tick(p);
+}
+
+/* The core's timers: one libevent timer for the earliest of them. */
+static void arm_timers(void *arg) /* timerq.on_head */
+{
+	struct proc *p = arg;
+	const struct tq_node *next = timerq_peek(&p->tq);
+	struct timeval tv;
+
+	if (!next) {
+		evtimer_del(p->ev_timers);
+		return;
+	}
+	tv = sclock_timeval(&p->clock, next->at_ms - proc_now_ms(p));
+	evtimer_add(p->ev_timers, &tv);
+}
+
+static void on_timers(evutil_socket_t fd, short what, void *arg) /* evtimer, arm_timers */
+{
+	struct proc *p = arg;
+	(void)fd;
+	(void)what;
+	/* Every timer due by now, in order; a timer that fired a hair early
+	 * (rounding to the µs) stays armed and arm_timers waits again. */
+	if (timerq_run_due(&p->tq, proc_now_ms(p)) == 0)
+		arm_timers(p);
 }
 
 static void on_flush(evutil_socket_t fd, short what, void *arg) /* persistent evtimer */
@@ -387,12 +419,8 @@ void proc_stop(struct proc *p)
 	event_active(p->ev_stop, EV_TIMEOUT, 0);
 }
 
-void proc_record(struct proc *p, const struct span_row *row)
+void proc_write_span(struct proc *p, const struct span_row *row)
 {
-	if (strcmp(row->kind, "server") == 0)
-		p->m.requests[row->outcome]++;
-	else
-		p->m.attempts_by_outcome[row->outcome]++;
 	if (p->spans)
 		record_span(p->spans, row);
 }
@@ -416,14 +444,11 @@ int proc_read_inbound(struct proc *p, struct evhttp_request *req, bool read_dead
 	int64_t ns;
 
 	memset(in, 0, sizeof(*in));
-	in->budget_ms = -1;
-	if ((v = evhttp_find_header(headers, TRACEPARENT_HEADER)) && trace_parse(v, &tp, why, sizeof(why)) == 0) {
+	if ((v = evhttp_find_header(headers, TRACEPARENT_HEADER))) {
+		if (trace_parse(v, &tp, why, sizeof(why)) < 0)
+			return bad_header(err, errlen, TRACEPARENT_HEADER, why);
 		memcpy(in->trace_id, tp.trace_id, sizeof(in->trace_id));
 		memcpy(in->parent_id, tp.parent_id, sizeof(in->parent_id));
-	} else {
-		trace_new_trace_id(&p->rng, in->trace_id); /* the first tier starts the trace */
-		if (v)
-			return bad_header(err, errlen, TRACEPARENT_HEADER, why);
 	}
 	if ((v = evhttp_find_header(headers, LINEAGE_HEADER))) {
 		if (lineage_validate(v, why, sizeof(why)) < 0)
@@ -434,6 +459,7 @@ int proc_read_inbound(struct proc *p, struct evhttp_request *req, bool read_dead
 	if (read_deadline && (v = evhttp_find_header(headers, p->sc.deadline.header))) {
 		if (deadline_parse(v, &ns, why, sizeof(why)) < 0)
 			return bad_header(err, errlen, p->sc.deadline.header, why);
+		in->has_budget = true;
 		in->budget_ms = (double)ns / 1e6;
 	}
 	return 0;
@@ -444,7 +470,7 @@ static void proc_free(struct proc *p);
 static struct csvw *open_csv(struct proc *p, const char *suffix, const char *header)
 {
 	char err[ERR_LEN];
-	char *path = xasprintf("%s/%s%s.csv", p->out_dir, p->info->name, suffix);
+	char *path = xasprintf("%s/%s%s.csv", p->opts.out_dir, p->info->name, suffix);
 	struct csvw *w = csvw_open(path, header, err, sizeof(err));
 	if (!w)
 		fprintf(stderr, "%s: %s\n", p->info->name, err);
@@ -454,29 +480,33 @@ static struct csvw *open_csv(struct proc *p, const char *suffix, const char *hea
 
 int proc_init(struct proc *p, const struct proc_info *info, int argc, char **argv)
 {
+	static const struct core_counters no_counters;
+	struct proc_opts *o = &p->opts;
 	char err[ERR_LEN];
-	int64_t t0_real_ns = 0, t0_mono_ns;
+	int64_t t0_mono_ns;
 	struct event_config *cfg;
 	struct timeval flush_tv = {0, FLUSH_INTERVAL_REAL_MS * 1000};
 	int rc;
 
 	memset(p, 0, sizeof(*p));
 	p->info = info;
-	p->out_dir = ".";
-	p->idle_timeout_ms = HTTPD_IDLE_TIMEOUT_MS;
-	p->upstream_url = info->default_upstream;
+	p->counters = &no_counters;
+	timerq_init(&p->tq);
+	o->out_dir = ".";
+	o->idle_timeout_ms = HTTPD_IDLE_TIMEOUT_MS;
+	o->upstream_url = info->default_upstream;
 	if (info->server)
-		p->listen = xasprintf("127.0.0.1:%d", info->default_port);
+		o->listen = xasprintf("127.0.0.1:%d", info->default_port);
 
-	rc = parse_args(p, argc, argv, &t0_real_ns);
+	rc = parse_args(p, argc, argv);
 	if (rc >= 0)
 		goto fail;
 	rc = 2;
-	if (scenario_load(&p->sc, p->scenario_path, p->sets, p->nsets, err, sizeof(err)) < 0) {
+	if (scenario_load(&p->sc, o->scenario_path, o->sets, o->nsets, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s\n", info->name, err);
 		goto fail;
 	}
-	if (p->print_scenario) {
+	if (o->print_scenario) {
 		char *json = scenario_resolved_json(&p->sc);
 		fputs(json, stdout);
 		free(json);
@@ -484,8 +514,8 @@ int proc_init(struct proc *p, const struct proc_info *info, int argc, char **arg
 		goto fail;
 	}
 	rc = 1;
-	if (make_dir(p->out_dir) < 0) {
-		fprintf(stderr, "%s: --out %s: %s\n", info->name, p->out_dir, strerror(errno));
+	if (make_dir(o->out_dir) < 0) {
+		fprintf(stderr, "%s: --out %s: %s\n", info->name, o->out_dir, strerror(errno));
 		goto fail;
 	}
 
@@ -508,11 +538,10 @@ int proc_init(struct proc *p, const struct proc_info *info, int argc, char **arg
 		goto fail;
 	}
 
-	t0_mono_ns = t0_real_ns ? clock_real_to_mono_ns(t0_real_ns) : clock_mono_ns();
+	t0_mono_ns = o->t0_real_ns ? clock_real_to_mono_ns(o->t0_real_ns) : clock_mono_ns();
 	sclock_init(&p->clock, t0_mono_ns, p->sc.time_scale);
 	log_init(info->name, &p->clock, LOG_INFO);
 	raise_nofile();
-	rng_seed_stream(&p->rng, p->sc.seed, (uint64_t)info->tier + 1);
 	p->lag = lagmon_new(p->base, LAG_INTERVAL_REAL_MS);
 	p->lag_warn_ms = 0.01 * sclock_real_ms(&p->clock, scenario_smallest_timeout_ms(&p->sc, info->tier));
 
@@ -521,14 +550,14 @@ int proc_init(struct proc *p, const struct proc_info *info, int argc, char **arg
 	if (!(p->stats = open_csv(p, "_stats", STATS_CSV_HEADER)))
 		goto fail;
 	if (info->server) {
-		p->httpd = httpd_new(p->base, p->listen, on_http_request, p, err, sizeof(err));
+		p->httpd = httpd_new(p->base, o->listen, on_http_request, p, err, sizeof(err));
 		if (!p->httpd) {
 			fprintf(stderr, "%s: %s\n", info->name, err);
 			goto fail;
 		}
-		httpd_set_idle_timeout(p->httpd, p->idle_timeout_ms);
+		httpd_set_idle_timeout(p->httpd, o->idle_timeout_ms);
 	}
-	if (p->upstream_url)
+	if (o->upstream_url)
 		p->up = upstream_new(p->base, UPSTREAM_MAX_CONNS);
 
 	p->ev_sigint = evsignal_new(p->base, SIGINT, on_signal, p);
@@ -538,18 +567,21 @@ int proc_init(struct proc *p, const struct proc_info *info, int argc, char **arg
 	p->ev_tick = evtimer_new(p->base, on_tick, p);
 	p->ev_stop = event_new(p->base, -1, 0, on_stop_event, p);
 	p->ev_flush = event_new(p->base, -1, EV_PERSIST, on_flush, p);
+	p->ev_timers = evtimer_new(p->base, on_timers, p);
+	p->tq.on_head = arm_timers;
+	p->tq.on_head_arg = p;
 	evtimer_add(p->ev_flush, &flush_tv);
 	arm_tick(p);
 
 	/* The port file last: whoever waits for it may connect at once. */
-	if (info->server && p->port_file &&
-	    httpd_write_port_file(p->httpd, p->port_file, err, sizeof(err)) < 0) {
+	if (info->server && o->port_file &&
+	    httpd_write_port_file(p->httpd, o->port_file, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s\n", info->name, err);
 		goto fail;
 	}
 	if (info->server)
-		log_info("listening on %s%s%s", httpd_address(p->httpd), p->upstream_url ? ", upstream " : "",
-			 p->upstream_url ? p->upstream_url : "");
+		log_info("listening on %s%s%s", httpd_address(p->httpd), o->upstream_url ? ", upstream " : "",
+			 o->upstream_url ? o->upstream_url : "");
 	return -1;
 
 fail:
@@ -570,17 +602,18 @@ static void proc_free(struct proc *p)
 		httpd_free(p->httpd);
 	if (p->lag)
 		lagmon_free(p->lag);
-	struct event *evs[] = {p->ev_sigint, p->ev_sigterm, p->ev_tick, p->ev_stop, p->ev_flush};
+	struct event *evs[] = {p->ev_sigint, p->ev_sigterm, p->ev_tick, p->ev_stop, p->ev_flush, p->ev_timers};
 	for (i = 0; i < ARRAY_LEN(evs); i++)
 		if (evs[i])
 			event_free(evs[i]);
 	if (p->base)
 		event_base_free(p->base);
+	timerq_free(&p->tq);
 	scenario_free(&p->sc);
-	for (i = 0; i < p->nsets; i++)
-		free(p->sets[i]);
-	free(p->sets);
-	free(p->listen);
+	for (i = 0; i < p->opts.nsets; i++)
+		free(p->opts.sets[i]);
+	free(p->opts.sets);
+	free(p->opts.listen);
 }
 
 int proc_run(struct proc *p)
@@ -591,8 +624,13 @@ int proc_run(struct proc *p)
 		event_base_dispatch(p->base);
 	if (!p->stopping)
 		close_out(p);
-	if (csvw_close(p->spans) < 0 || csvw_close(p->stats) < 0) {
-		log_error("cannot write the CSV files in %s: %s", p->out_dir, strerror(errno));
+	/* Both files are closed whatever happens to the first. */
+	if (csvw_close(p->spans) < 0) {
+		log_error("cannot write %s/%s.csv: %s", p->opts.out_dir, p->info->name, strerror(errno));
+		rc = 1;
+	}
+	if (csvw_close(p->stats) < 0) {
+		log_error("cannot write %s/%s_stats.csv: %s", p->opts.out_dir, p->info->name, strerror(errno));
 		rc = 1;
 	}
 	p->spans = p->stats = NULL;

@@ -62,3 +62,76 @@ void record_span(struct csvw *w, const struct span_row *row)
 	csvw_str(w, row->lineage);
 	csvw_end(w);
 }
+
+static const char *const client_outcome_names[CLIENT_OUTCOME_COUNT] = {
+    [CLIENT_OK] = "ok",
+    [CLIENT_HTTP_ERROR] = "http_error",
+    [CLIENT_TIMEOUT] = "timeout",
+    [CLIENT_CONN_ERROR] = "conn_error",
+    [CLIENT_CANCELLED] = "cancelled",
+    [CLIENT_NOT_SENT] = "not_sent",
+};
+
+const char *client_outcome_name(enum client_outcome o)
+{
+	return (unsigned)o < CLIENT_OUTCOME_COUNT ? client_outcome_names[o] : "unknown";
+}
+
+int client_outcome_from_name(const char *s)
+{
+	if (!s)
+		return -1;
+	for (int i = 0; i < CLIENT_OUTCOME_COUNT; i++)
+		if (!strcmp(s, client_outcome_names[i]))
+			return i;
+	return -1;
+}
+
+enum outcome client_outcome_as_span(enum client_outcome o)
+{
+	static const enum outcome as_span[CLIENT_OUTCOME_COUNT] = {
+	    [CLIENT_OK] = OUT_OK,
+	    [CLIENT_HTTP_ERROR] = OUT_UPSTREAM_ERROR,
+	    [CLIENT_TIMEOUT] = OUT_TIMEOUT,
+	    [CLIENT_CONN_ERROR] = OUT_CONN_ERROR,
+	    [CLIENT_CANCELLED] = OUT_CANCELLED,
+	    [CLIENT_NOT_SENT] = OUT_SHED,
+	};
+	return (unsigned)o < CLIENT_OUTCOME_COUNT ? as_span[o] : OUT_CONN_ERROR;
+}
+
+void record_request(struct csvw *w, const struct request_row *row)
+{
+	csvw_str(w, row->trace_id);
+	csvw_int(w, row->attempt);
+	csvw_num(w, row->intended_ms, 3);
+	if (row->sent) {
+		csvw_num(w, row->start_ms, 3);
+		csvw_num(w, row->end_ms, 3);
+		csvw_num(w, row->end_ms - row->intended_ms, 3);
+	} else {
+		csvw_empty(w);
+		csvw_empty(w);
+		csvw_empty(w);
+	}
+	if (row->status > 0)
+		csvw_int(w, row->status);
+	else
+		csvw_empty(w);
+	csvw_str(w, client_outcome_name(row->outcome));
+	csvw_str(w, row->sent ? row->span_id : NULL);
+	csvw_end(w);
+}
+
+void record_stats(struct csvw *w, const struct stats_row *row)
+{
+	csvw_num(w, row->t_ms, 3);
+	csvw_str(w, row->tier);
+	csvw_int(w, row->inflight);
+	csvw_int(w, row->queue_depth);
+	csvw_int(w, row->busy_workers);
+	csvw_num(w, row->lag_p99_ms, 3);
+	csvw_num(w, row->lag_max_ms, 3);
+	csvw_int(w, row->orphaned);
+	csvw_end(w);
+}

@@ -1,8 +1,11 @@
-/* record: the span rows every process writes to <out>/<tier>.csv, and the
- * fixed vocabulary of outcomes.  One schema for all tiers, documented in
- * scenarios/README.md. */
+/* record: the rows a run leaves: the span rows every tier writes to
+ * <out>/<tier>.csv, the client's rows in requests.csv, and the fixed
+ * vocabulary of their outcomes.  One schema each, for both engines, documented
+ * in scenarios/README.md; report reads them with the same names. */
 #ifndef CASCADE_RECORD_H
 #define CASCADE_RECORD_H
+
+#include <stdbool.h>
 
 #include "csvw.h"
 
@@ -52,5 +55,54 @@ struct span_row {
 /* One row in SPAN_CSV_HEADER order: times with 3 decimals, budget empty
  * when < 0, status written as is (0 included), NULL strings empty. */
 void record_span(struct csvw *w, const struct span_row *row);
+
+/* <process>_stats.csv and stats.csv: one row per process per scenario
+ * second, and one more as the process begins to stop (always its last).
+ * Gauges: inflight (requests awaiting their answer; the client: attempts in
+ * flight), queue_depth and busy_workers (dbsim), lag (real ms; the virtual
+ * engine has none and writes 0), orphaned (requests answered or abandoned
+ * whose work still runs). */
+#define STATS_CSV_HEADER "t_ms,tier,inflight,queue_depth,busy_workers,lag_p99_ms,lag_max_ms,orphaned"
+
+struct stats_row {
+	double t_ms;
+	const char *tier; /* the process: "loadgen" for the client */
+	int64_t inflight, queue_depth, busy_workers;
+	double lag_p99_ms, lag_max_ms;
+	int64_t orphaned;
+};
+void record_stats(struct csvw *w, const struct stats_row *row);
+
+/* requests.csv: one row per client attempt (the client core's rows). */
+#define REQUESTS_CSV_HEADER "trace_id,attempt,intended_ms,start_ms,end_ms,latency_ms,status,outcome,span_id"
+
+/* How a client attempt ended: the client's vocabulary, not enum outcome. */
+enum client_outcome {
+	CLIENT_OK,	   /* 2xx received */
+	CLIENT_HTTP_ERROR, /* any other status received */
+	CLIENT_TIMEOUT,	   /* load.client_timeout fired first */
+	CLIENT_CONN_ERROR, /* could not connect, or the connection broke */
+	CLIENT_CANCELLED,  /* still in flight at the end of the drain, or at a stop */
+	CLIENT_NOT_SENT,   /* load.max_outstanding attempts were in flight: never sent */
+	CLIENT_OUTCOME_COUNT
+};
+const char *client_outcome_name(enum client_outcome o); /* "unknown" for a value out of range */
+int client_outcome_from_name(const char *s);		/* -1 when unknown */
+/* The span vocabulary's nearest word for each, for counters that use it
+ * (/metrics): ok, upstream_error, timeout, conn_error, cancelled, shed. */
+enum outcome client_outcome_as_span(enum client_outcome o);
+
+struct request_row {
+	const char *trace_id;
+	int attempt;	    /* 1 = first */
+	double intended_ms; /* when it was meant to leave: the schedule, or failure + backoff */
+	bool sent;	    /* false: not_sent, and start, end, latency and span are empty */
+	double start_ms, end_ms;
+	int status; /* 0: none (written empty) */
+	enum client_outcome outcome;
+	const char *span_id;
+};
+/* One row in REQUESTS_CSV_HEADER order; latency = end - intended. */
+void record_request(struct csvw *w, const struct request_row *row);
 
 #endif

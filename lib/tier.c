@@ -1,331 +1,35 @@
-/* tier: one forwarding hop of the chain (gateway, svc_a, svc_b).  Each inbound
- * request is a struct treq that owns its one in-flight attempt and its timers;
- * every path (reply, deadline, caller gone, shutdown) ends in treq_maybe_done,
- * which writes the server row and frees it once nothing is left running. */
+/* tier: the real-process driver of a forwarding tier (gateway, svc_a,
+ * svc_b).  Every decision is tier_core's; this file carries them out with
+ * evhttp (the inbound request, its answer, noticing the caller leave) and
+ * the upstream client (the attempts), on the process's event loop. */
 #include "tier.h"
 
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include <event2/event.h>
 #include <event2/http.h>
 
 #include "deadline.h"
+#include "tier_core.h"
 #include "trace.h"
 
 struct tier {
 	struct proc *p;
-	const struct tier_cfg *cfg;
-	struct treq *head, *tail; /* every request not yet freed, newest first */
+	struct tier_core *core;
 };
 
-struct treq {
+/* The driver's part of a request: its evhttp request while unanswered. */
+struct req_io {
 	struct tier *t;
-	struct treq *prev, *next;
-	struct evhttp_request *req; /* NULL once replied, aborted or the caller left */
+	struct tier_req *r;
+	struct evhttp_request *req;
 	struct httpd_watch *watch;
-	struct inbound in; /* in.budget_ms < 0: none received (or ignored) */
-	char span_id[SPAN_ID_LEN + 1];
-	double arrival_ms;
-	double deadline_ms;        /* effective; < 0: none */
-	bool deadline_from_caller; /* the received budget, not the own timeout, set it */
-	/* the answer to the caller */
-	bool answered;             /* replied, or the caller is gone */
-	double answered_ms;
-	double wasted_from_ms;     /* work after this instant is for nobody; < 0: not yet */
-	int status;
-	enum outcome outcome;
-	/* attempts */
-	int attempts;             /* started so far */
-	struct upstream_call *call; /* the one in flight, or NULL */
-	char attempt_span[SPAN_ID_LEN + 1];
-	char attempt_lineage[LINEAGE_MAX];
-	double attempt_start_ms;
-	double attempt_budget_ms;
-	double backoff_prev_ms;
-	struct event *ev_deadline;
-	struct event *ev_wait; /* backoff, or injected latency before the first attempt */
-	double work_ms, wasted_ms;
 };
 
-static void start_attempt(struct treq *r);
-
-static bool cancels(const struct treq *r) { return r->t->cfg->propagate_cancel; }
-
-/* Deadline-aware tiers bound each attempt by what is left of the deadline. */
-static bool bounds_attempts(const struct treq *r)
-{
-	return r->deadline_ms >= 0 && (r->t->cfg->propagate_deadline || r->t->cfg->propagate_cancel);
-}
-
-static void treq_free(struct treq *r)
-{
-	struct tier *t = r->t;
-
-	if (r->prev)
-		r->prev->next = r->next;
-	else
-		t->head = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
-	else
-		t->tail = r->prev;
-	event_free(r->ev_deadline);
-	event_free(r->ev_wait);
-	t->p->m.inflight--;
-	free(r);
-}
-
-static void write_server_row(struct treq *r)
-{
-	struct span_row row = {
-		.trace_id = r->in.trace_id,
-		.span_id = r->span_id,
-		.parent_span_id = r->in.parent_id,
-		.tier = r->t->p->info->name,
-		.kind = "server",
-		.attempt = r->in.caller_attempt,
-		.start_ms = r->arrival_ms,
-		.end_ms = r->answered_ms,
-		.budget_ms = r->deadline_ms >= 0 ? r->deadline_ms - r->arrival_ms : -1,
-		.status = r->status,
-		.outcome = r->outcome,
-		.queue_ms = 0,
-		.work_ms = r->work_ms,
-		.wasted_ms = r->wasted_ms,
-		.lineage = r->in.lineage,
-	};
-	proc_record(r->t->p, &row);
-}
-
-/* The single end of every request: once answered and idle, record and free. */
-static void treq_maybe_done(struct treq *r)
-{
-	if (!r->answered || r->call || evtimer_pending(r->ev_wait, NULL))
-		return;
-	write_server_row(r);
-	treq_free(r);
-}
-
-static void mark_wasted_from(struct treq *r, double now)
-{
-	if (r->wasted_from_ms < 0)
-		r->wasted_from_ms = now;
-}
-
-/* Answer the caller (once).  A failure answer makes later work wasted. */
-static void reply(struct treq *r, int status, enum outcome outcome, const char *body, size_t len)
-{
-	double now = proc_now_ms(r->t->p);
-
-	if (r->answered)
-		return;
-	r->answered = true;
-	r->answered_ms = now;
-	r->status = status;
-	r->outcome = outcome;
-	evtimer_del(r->ev_deadline);
-	httpd_unwatch(r->watch);
-	r->watch = NULL;
-	if (status == 503)
-		httpd_reply(r->req, status, body, "Retry-After", "1", NULL);
-	else
-		httpd_reply_buf(r->req, status, "text/plain", body, len);
-	r->req = NULL;
-	if (outcome != OUT_OK)
-		mark_wasted_from(r, now);
-}
-
-static void replyf(struct treq *r, int status, enum outcome outcome, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void replyf(struct treq *r, int status, enum outcome outcome, const char *fmt, ...)
-{
-	struct sbuf sb = SBUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	sbuf_vaddf(&sb, fmt, ap);
-	va_end(ap);
-	reply(r, status, outcome, sbuf_str(&sb), sb.len);
-	sbuf_free(&sb);
-}
-
-/* Close out the attempt in flight as a client row; frees nothing else. */
-static void end_attempt(struct treq *r, int status, enum outcome outcome)
-{
-	struct proc *p = r->t->p;
-	double now = proc_now_ms(p);
-	double work = now - r->attempt_start_ms;
-	double wasted = 0;
-	struct span_row row;
-
-	if (r->wasted_from_ms >= 0)
-		wasted = now - fmax(r->wasted_from_ms, r->attempt_start_ms);
-	if (wasted < 0)
-		wasted = 0;
-	r->work_ms += work;
-	r->wasted_ms += wasted;
-	row = (struct span_row){
-		.trace_id = r->in.trace_id,
-		.span_id = r->attempt_span,
-		.parent_span_id = r->span_id,
-		.tier = p->info->name,
-		.kind = "client",
-		.attempt = r->attempts,
-		.start_ms = r->attempt_start_ms,
-		.end_ms = now,
-		.budget_ms = r->attempt_budget_ms,
-		.status = status,
-		.outcome = outcome,
-		.work_ms = work,
-		.wasted_ms = wasted,
-		.lineage = r->attempt_lineage,
-	};
-	proc_record(p, &row);
-}
-
-/* Abandon downstream work: the attempt in flight (its connection closes, so
- * the cancellation travels down the chain) and any pending retry. */
-static void cancel_work(struct treq *r)
-{
-	if (r->call) {
-		upstream_cancel(r->call);
-		r->call = NULL;
-		end_attempt(r, 0, OUT_CANCELLED);
-	}
-	evtimer_del(r->ev_wait);
-}
-
-static void on_deadline(evutil_socket_t fd, short what, void *arg) /* evtimer at deadline_ms */
-{
-	struct treq *r = arg;
-	const char *name = r->t->p->info->name;
-	enum outcome o = r->deadline_from_caller ? OUT_DEADLINE_EXPIRED : OUT_TIMEOUT;
-	(void)fd;
-	(void)what;
-
-	replyf(r, 504, o, "%s: deadline exceeded after %.0f ms (%s)\n", name, r->deadline_ms - r->arrival_ms,
-	       r->deadline_from_caller ? "propagated deadline" : "own timeout");
-	if (cancels(r))
-		cancel_work(r);
-	treq_maybe_done(r);
-}
-
-static void on_caller_gone(void *arg) /* httpd_watch_caller */
-{
-	struct treq *r = arg;
-	double now = proc_now_ms(r->t->p);
-
-	r->watch = NULL;
-	r->req = NULL; /* freed by the glue when we return */
-	if (!r->answered) {
-		r->answered = true;
-		r->answered_ms = now;
-		r->status = STATUS_CALLER_GONE;
-		r->outcome = OUT_CALLER_GONE;
-		evtimer_del(r->ev_deadline);
-	}
-	mark_wasted_from(r, now);
-	if (cancels(r))
-		cancel_work(r);
-	treq_maybe_done(r);
-}
-
-static enum retry_class classify(const struct upstream_result *res, enum outcome *outcome)
-{
-	switch (res->error) {
-	case UPSTREAM_OK:
-		if (res->status >= 200 && res->status < 300) {
-			*outcome = OUT_OK;
-			return RETRY_CLASS_NONE;
-		}
-		*outcome = OUT_UPSTREAM_ERROR;
-		return res->status >= 500 ? RETRY_CLASS_5XX : RETRY_CLASS_NONE;
-	case UPSTREAM_TIMEOUT: *outcome = OUT_TIMEOUT; return RETRY_CLASS_TIMEOUT;
-	case UPSTREAM_CONNECT:
-	case UPSTREAM_BROKEN: *outcome = OUT_CONN_ERROR; return RETRY_CLASS_CONNECT;
-	}
-	*outcome = OUT_CONN_ERROR;
-	return RETRY_CLASS_CONNECT;
-}
-
-/* No more attempts: answer with what the last one gave. */
-static void give_up(struct treq *r, const struct upstream_result *res, enum outcome outcome)
-{
-	const char *name = r->t->p->info->name;
-
-	switch (outcome) {
-	case OUT_UPSTREAM_ERROR: reply(r, res->status, outcome, res->body, res->body_len); break;
-	case OUT_TIMEOUT:
-		replyf(r, 504, outcome, "%s: upstream timed out after %d attempt%s\n", name, r->attempts,
-		       r->attempts == 1 ? "" : "s");
-		break;
-	default:
-		replyf(r, 502, OUT_CONN_ERROR, "%s: upstream unreachable: %s\n", name,
-		       res->message ? res->message : "connection failed");
-		break;
-	}
-}
-
-static void on_wait_over(evutil_socket_t fd, short what, void *arg) /* evtimer: backoff or latency */
-{
-	struct treq *r = arg;
-	(void)fd;
-	(void)what;
-	start_attempt(r);
-}
-
-static void on_attempt_done(void *arg, const struct upstream_result *res) /* upstream_get */
-{
-	struct treq *r = arg;
-	const struct tier_cfg *cfg = r->t->cfg;
-	struct proc *p = r->t->p;
-	enum outcome outcome;
-	enum retry_class cls = classify(res, &outcome);
-	double now, wait_ms;
-	struct timeval tv;
-
-	r->call = NULL;
-	end_attempt(r, res->error == UPSTREAM_OK ? res->status : 0, outcome);
-	if (outcome == OUT_OK) {
-		reply(r, res->status, OUT_OK, res->body, res->body_len);
-		treq_maybe_done(r);
-		return;
-	}
-	now = proc_now_ms(p);
-	if (p->stopping || r->attempts > cfg->retry.retries || !retry_allowed(&cfg->retry, cls) ||
-	    (cancels(r) && r->answered))
-		goto give_up;
-	wait_ms = retry_backoff_ms(&cfg->retry, r->attempts - 1, &r->backoff_prev_ms, &p->rng);
-	/* A wait that would end past the deadline cannot lead to a useful attempt. */
-	if (bounds_attempts(r) && now + wait_ms >= r->deadline_ms)
-		goto give_up;
-	tv = sclock_timeval(&p->clock, wait_ms);
-	evtimer_add(r->ev_wait, &tv);
-	return;
-
-give_up:
-	give_up(r, res, outcome);
-	treq_maybe_done(r);
-}
-
-static double attempt_timeout_ms(const struct treq *r, double now)
-{
-	const struct tier_cfg *cfg = r->t->cfg;
-	double per = cfg->retry.attempt_timeout_ms;
-
-	/* Without its own per-attempt limit an attempt gets the tier's timeout, as
-	 * an HTTP client with one timeout does, or else the received budget. */
-	if (per <= 0)
-		per = cfg->timeout_ms > 0 ? cfg->timeout_ms : fmax(r->in.budget_ms, 0);
-	if (bounds_attempts(r)) {
-		double left = r->deadline_ms - now;
-		per = per > 0 ? fmin(per, left) : left;
-	}
-	return per;
-}
+/* The driver's part of an attempt: the call in flight. */
+struct attempt_io {
+	struct tier *t;
+	struct upstream_call *call;
+};
 
 /* "name: value" into out, which has room for both and 3 more bytes. */
 static char *header_line(char *out, const char *name, const char *value)
@@ -339,151 +43,133 @@ static char *header_line(char *out, const char *name, const char *value)
 	return out;
 }
 
-static void start_attempt(struct treq *r)
+static void do_reply(void *ctx, struct tier_req *r, const struct tier_reply *rep) /* tier_ops.reply */
 {
-	struct tier *t = r->t;
+	struct tier *t = ctx;
+	struct req_io *io = tier_req_drv(r);
+	struct sbuf text = SBUF_INIT;
+
+	httpd_unwatch(io->watch);
+	io->watch = NULL;
+	if (rep->reason == TR_STOP) {
+		httpd_abort(io->req);
+	} else if (rep->reason == TR_PASS) {
+		httpd_reply_buf(io->req, rep->status, "text/plain", rep->body, rep->body_len);
+	} else {
+		tier_reply_text(t->core, rep, &text);
+		if (rep->status == 503)
+			httpd_reply(io->req, rep->status, sbuf_str(&text), "Retry-After", "1", NULL);
+		else
+			httpd_reply_buf(io->req, rep->status, "text/plain", text.buf, text.len);
+		sbuf_free(&text);
+	}
+	io->req = NULL;
+}
+
+static void on_attempt_done(void *arg, const struct upstream_result *res) /* upstream_get */
+{
+	struct tier_attempt *a = arg;
+	struct attempt_io *io = tier_attempt_drv(a);
+	struct attempt_result ar = {
+	    .end = res->error == UPSTREAM_OK ? ATTEMPT_ANSWERED
+		   : res->error == UPSTREAM_CONNECT ? ATTEMPT_CONNECT
+						    : ATTEMPT_BROKEN,
+	    .status = res->error == UPSTREAM_OK ? res->status : 0,
+	    .body = res->body,
+	    .body_len = res->body_len,
+	    .message = res->message,
+	};
+
+	io->call = NULL;
+	tier_core_attempt_done(io->t->core, a, proc_now_ms(io->t->p), &ar);
+}
+
+static void do_send(void *ctx, struct tier_attempt *a) /* tier_ops.send */
+{
+	struct tier *t = ctx;
 	struct proc *p = t->p;
-	const char *name = p->info->name;
-	double now = proc_now_ms(p);
-	double timeout_ms = attempt_timeout_ms(r, now);
+	struct attempt_io *io = tier_attempt_drv(a);
 	char traceparent[TRACEPARENT_LEN + 1];
-	char budget[DEADLINE_WIRE_MAX];
+	char wire_budget[DEADLINE_WIRE_MAX];
 	char tp_line[sizeof(TRACEPARENT_HEADER) + 2 + sizeof(traceparent)];
-	char lineage_line[sizeof(LINEAGE_HEADER) + 2 + sizeof(r->attempt_lineage)];
-	char budget_line[sizeof(p->sc.deadline.header) + 2 + sizeof(budget)];
+	char lineage_line[sizeof(LINEAGE_HEADER) + 2 + LINEAGE_MAX];
+	char budget_line[sizeof(p->sc.deadline.header) + 2 + sizeof(wire_budget)];
 	const char *headers[3];
 	size_t nheaders = 0;
+	double budget_ms;
 
-	r->attempt_budget_ms = -1;
-	if (t->cfg->propagate_deadline && r->deadline_ms >= 0) {
-		r->attempt_budget_ms = deadline_send_budget_ms(r->deadline_ms, now, p->sc.deadline.margin_ms);
-		if (r->attempt_budget_ms <= 0) {
-			/* Nothing useful can be done downstream in what is left. */
-			replyf(r, 504, r->deadline_from_caller ? OUT_DEADLINE_EXPIRED : OUT_TIMEOUT,
-			       "%s: no budget left for attempt %d\n", name, r->attempts + 1);
-			treq_maybe_done(r);
-			return;
-		}
-	}
-	if (bounds_attempts(r) && timeout_ms <= 0) {
-		replyf(r, 504, r->deadline_from_caller ? OUT_DEADLINE_EXPIRED : OUT_TIMEOUT,
-		       "%s: deadline passed before attempt %d\n", name, r->attempts + 1);
-		treq_maybe_done(r);
-		return;
-	}
-
-	r->attempts++;
-	r->attempt_start_ms = now;
-	trace_new_span_id(&p->rng, r->attempt_span);
-	if (lineage_append(r->attempt_lineage, r->in.lineage, name, r->attempts) < 0)
-		snprintf(r->attempt_lineage, sizeof(r->attempt_lineage), "%s#%d", name, r->attempts);
-	trace_format(traceparent, r->in.trace_id, r->attempt_span, 1);
+	trace_format(traceparent, tier_attempt_trace_id(a), tier_attempt_span_id(a), 1);
 	headers[nheaders++] = header_line(tp_line, TRACEPARENT_HEADER, traceparent);
-	headers[nheaders++] = header_line(lineage_line, LINEAGE_HEADER, r->attempt_lineage);
-	if (r->attempt_budget_ms >= 0) {
-		deadline_format_ms(r->attempt_budget_ms, budget);
-		headers[nheaders++] = header_line(budget_line, p->sc.deadline.header, budget);
+	headers[nheaders++] = header_line(lineage_line, LINEAGE_HEADER, tier_attempt_lineage(a));
+	if (tier_attempt_budget(a, &budget_ms)) {
+		deadline_format_ms(budget_ms, wire_budget);
+		headers[nheaders++] = header_line(budget_line, p->sc.deadline.header, wire_budget);
 	}
-	p->m.attempts++;
-	if (r->attempts > 1)
-		p->m.retries++;
-	r->call = upstream_get(p->up, p->upstream_url, headers, nheaders,
-			       timeout_ms > 0 ? sclock_real_ms(&p->clock, timeout_ms) : 0, on_attempt_done, r);
+	io->t = t;
+	/* No timeout of the call's own: the core times the attempt and aborts it. */
+	io->call = upstream_get(p->up, p->opts.upstream_url, headers, nheaders, 0, on_attempt_done, a);
+}
+
+static void do_abort(void *ctx, struct tier_attempt *a) /* tier_ops.abort */
+{
+	struct attempt_io *io = tier_attempt_drv(a);
+	(void)ctx;
+	upstream_cancel(io->call);
+	io->call = NULL;
+}
+
+static void do_row(void *ctx, const struct span_row *row) /* tier_ops.row */
+{
+	proc_write_span(((struct tier *)ctx)->p, row);
+}
+
+static void do_release(void *ctx, struct tier_req *r) /* tier_ops.release */
+{
+	struct req_io *io = tier_req_drv(r);
+	(void)ctx;
+	/* Answered or gone: the watch is already released, the request too. */
+	io->r = NULL;
+}
+
+static const struct tier_ops ops = {
+    .reply = do_reply,
+    .send = do_send,
+    .abort = do_abort,
+    .row = do_row,
+    .release = do_release,
+};
+
+static void on_caller_gone(void *arg) /* httpd_watch_caller */
+{
+	struct req_io *io = arg;
+	struct tier *t = io->t;
+
+	io->watch = NULL;
+	io->req = NULL; /* freed by the glue when we return */
+	tier_core_caller_gone(t->core, io->r, proc_now_ms(t->p));
 }
 
 static void on_request(struct proc *p, struct evhttp_request *req)
 {
 	struct tier *t = p->app;
-	struct treq *r = xcalloc(1, sizeof(*r));
-	const char *name = p->info->name;
-	struct fault_effect fx;
+	struct inbound in;
 	char err[ERR_LEN];
-	int max_inflight;
-	struct timeval tv;
+	int bad = proc_read_inbound(p, req, tier_core_reads_deadline(t->core), &in, err, sizeof(err));
+	struct req_io init = {.t = t, .req = req};
+	struct tier_req *r = tier_core_arrive(t->core, proc_now_ms(p), &in, bad < 0 ? err : NULL, &init);
+	struct req_io *io;
 
-	p->m.arrivals++;
-	p->m.inflight++;
-	r->t = t;
-	r->req = req;
-	r->arrival_ms = proc_now_ms(p);
-	r->wasted_from_ms = -1;
-	r->ev_deadline = evtimer_new(p->base, on_deadline, r);
-	r->ev_wait = evtimer_new(p->base, on_wait_over, r);
-	r->next = t->head;
-	if (t->head)
-		t->head->prev = r;
-	else
-		t->tail = r;
-	t->head = r;
-	trace_new_span_id(&p->rng, r->span_id);
-
-	/* With propagate_deadline off the deadline header is ignored entirely,
-	 * like a handler that starts from context.Background(). */
-	if (proc_read_inbound(p, req, t->cfg->propagate_deadline, &r->in, err, sizeof(err)) < 0) {
-		replyf(r, 400, OUT_BAD_REQUEST, "%s: bad request: %s\n", name, err);
-		goto done;
-	}
-	r->deadline_ms = deadline_effective_ms(r->arrival_ms, t->cfg->timeout_ms, r->in.budget_ms);
-	r->deadline_from_caller =
-		r->in.budget_ms >= 0 && (t->cfg->timeout_ms <= 0 || r->in.budget_ms < t->cfg->timeout_ms);
-
-	scenario_faults_at(&p->sc, p->info->tier, r->arrival_ms, &fx);
-	max_inflight = fx.capacity >= 0 ? fx.capacity : t->cfg->max_inflight;
-	if (max_inflight > 0 && p->m.inflight > max_inflight) {
-		replyf(r, 503, OUT_SHED, "%s: over capacity (%d in flight)\n", name, max_inflight);
-		goto done;
-	}
-	if (r->deadline_ms >= 0 && r->deadline_ms <= r->arrival_ms) {
-		replyf(r, 504, OUT_DEADLINE_EXPIRED, "%s: deadline already expired on arrival\n", name);
-		goto done;
-	}
-	if (fx.error_frac > 0 && rng_double(&p->rng) < fx.error_frac) {
-		replyf(r, 500, OUT_FAULT_ERROR, "%s: injected error\n", name);
-		goto done;
-	}
-	r->watch = httpd_watch_caller(req, on_caller_gone, r);
-	if (fx.stall)
-		return; /* accepted, never answered: only the caller leaving (or shutdown) ends it */
-	if (r->deadline_ms >= 0) {
-		tv = sclock_timeval(&p->clock, r->deadline_ms - r->arrival_ms);
-		evtimer_add(r->ev_deadline, &tv);
-	}
-	if (fx.latency_ms > 0) {
-		tv = sclock_timeval(&p->clock, fx.latency_ms);
-		evtimer_add(r->ev_wait, &tv);
+	if (!r || !tier_req_waiting(r))
 		return;
-	}
-	start_attempt(r);
-	return;
-
-done:
-	treq_maybe_done(r);
+	io = tier_req_drv(r);
+	io->r = r;
+	io->watch = httpd_watch_caller(req, on_caller_gone, io);
 }
 
-/* Shutdown: every request still here becomes a `cancelled` row.  Oldest
- * first: libcurl finds a connection to close by walking the host's
- * connections from the oldest, so this order makes each cancel O(1) instead
- * of O(in flight), and thousands of them end within the second. */
 static void on_stop(struct proc *p)
 {
 	struct tier *t = p->app;
-
-	while (t->tail) {
-		struct treq *r = t->tail;
-		cancel_work(r);
-		if (!r->answered) {
-			httpd_unwatch(r->watch);
-			r->watch = NULL;
-			httpd_abort(r->req);
-			r->req = NULL;
-			r->answered = true;
-			r->answered_ms = proc_now_ms(p);
-			r->status = 0;
-			r->outcome = OUT_CANCELLED;
-			evtimer_del(r->ev_deadline);
-		}
-		treq_maybe_done(r);
-	}
+	tier_core_stop(t->core, proc_now_ms(p));
 }
 
 int tier_main(const struct proc_info *info, int argc, char **argv)
@@ -495,9 +181,20 @@ int tier_main(const struct proc_info *info, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	t.p = &p;
-	t.cfg = &p.sc.tiers[info->tier];
+	t.core = tier_core_new(&(struct tier_core_config){
+	    .sc = &p.sc,
+	    .tier = info->tier,
+	    .tq = &p.tq,
+	    .ops = &ops,
+	    .ctx = &t,
+	    .req_drv_size = sizeof(struct req_io),
+	    .attempt_drv_size = sizeof(struct attempt_io),
+	});
 	p.app = &t;
+	p.counters = tier_core_counters(t.core);
 	p.on_request = on_request;
 	p.on_stop = on_stop;
-	return proc_run(&p);
+	rc = proc_run(&p);
+	tier_core_free(t.core);
+	return rc;
 }

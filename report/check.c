@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "csvread.h"
-#include "proc.h"
+#include "record.h"
 #include "run.h"
 #include "summary.h"
 #include "timeseries.h"

@@ -10,25 +10,8 @@
 #include <unistd.h>
 
 #include "csvread.h"
-#include "proc.h"
+#include "record.h"
 #include "util.h"
-
-static const char *const client_outcome_names[CLIENT_OUTCOME_COUNT] = {
-    "ok", "http_error", "timeout", "conn_error", "cancelled", "not_sent",
-};
-
-const char *client_outcome_name(enum client_outcome o)
-{
-	return (unsigned)o < CLIENT_OUTCOME_COUNT ? client_outcome_names[o] : "?";
-}
-
-int client_outcome_from_name(const char *s)
-{
-	for (int i = 0; i < CLIENT_OUTCOME_COUNT; i++)
-		if (strcmp(s, client_outcome_names[i]) == 0)
-			return i;
-	return -1;
-}
 
 const char *run_proc_name(int proc)
 {
@@ -187,7 +170,7 @@ int run_load_spans(struct run *r, const char *path, char *err, size_t errlen)
 	return rc < 0 ? -1 : 0;
 }
 
-enum { ST_T, ST_TIER, ST_INFLIGHT, ST_QUEUE, ST_BUSY, ST_LAG_P99, ST_LAG_MAX };
+enum { ST_T, ST_TIER, ST_INFLIGHT, ST_QUEUE, ST_BUSY, ST_LAG_P99, ST_LAG_MAX, ST_ORPHANED };
 
 int run_load_stats(struct run *r, const char *path, char *err, size_t errlen)
 {
@@ -213,7 +196,8 @@ int run_load_stats(struct run *r, const char *path, char *err, size_t errlen)
 		    opt_num(c, ST_QUEUE, &s->queue_depth, err, errlen) < 0 ||
 		    opt_num(c, ST_BUSY, &s->busy_workers, err, errlen) < 0 ||
 		    opt_num(c, ST_LAG_P99, &s->lag_p99_ms, err, errlen) < 0 ||
-		    opt_num(c, ST_LAG_MAX, &s->lag_max_ms, err, errlen) < 0) {
+		    opt_num(c, ST_LAG_MAX, &s->lag_max_ms, err, errlen) < 0 ||
+		    opt_num(c, ST_ORPHANED, &s->orphaned, err, errlen) < 0) {
 			rc = -1;
 			break;
 		}

@@ -18,23 +18,6 @@
 #include "scenario.h"
 #include "strpool.h"
 
-/* requests.csv, written by loadgen: one row per client attempt.  The same
- * line as loadgen/loadgen.h writes; report keeps its own copy so it reads a
- * run folder without linking loadgen. */
-#define REQUESTS_CSV_HEADER "trace_id,attempt,intended_ms,start_ms,end_ms,latency_ms,status,outcome,span_id"
-
-/* How a client attempt ended (the loadgen's vocabulary, not enum outcome). */
-enum client_outcome {
-	CLIENT_OK,	   /* 2xx received */
-	CLIENT_HTTP_ERROR, /* a non-2xx status received */
-	CLIENT_TIMEOUT,	   /* the client's attempt timeout fired */
-	CLIENT_CONN_ERROR, /* could not connect, or the connection broke */
-	CLIENT_CANCELLED,  /* still outstanding when the drain ended */
-	CLIENT_NOT_SENT,   /* max_outstanding reached: never sent */
-	CLIENT_OUTCOME_COUNT
-};
-const char *client_outcome_name(enum client_outcome o);
-int client_outcome_from_name(const char *s); /* -1 when unknown */
 
 /* Processes: index 0 is the client (loadgen), 1 + enum tier_id the tiers. */
 #define RUN_PROC_CLIENT 0
@@ -77,6 +60,7 @@ struct run_stat {
 	/* NaN when empty */
 	double inflight, queue_depth, busy_workers;
 	double lag_p99_ms, lag_max_ms; /* real ms */
+	double orphaned;
 };
 
 struct run {

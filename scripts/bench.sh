@@ -414,7 +414,8 @@ if want timer; then
 			"$bin/hammer" -c $c -n "$n" --max-seconds 120 "127.0.0.1:$port_gateway" >"$dir/hammer.txt" || true
 			# Let dbsim finish the queries svc_b gave up on (30 ms each).
 			for ((i = 0; i < 100; i++)); do
-				[ "$(metric dbsim 'cascade_inflight{tier="dbsim"}')" = 0 ] && break
+				[ "$(metric dbsim 'cascade_inflight{tier="dbsim"}')" = 0 ] &&
+					[ "$(metric dbsim 'cascade_orphaned{tier="dbsim"}')" = 0 ] && break
 				sleep 0.05
 			done
 			chain_stop

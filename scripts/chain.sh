@@ -87,12 +87,14 @@ chain_metric() {
 	curl -fsS --max-time 5 "http://127.0.0.1:${!p}/metrics" | awk -v k="$2" '$1 == k { v = $2 } END { print v + 0 }'
 }
 
+# Idle: no request awaiting its answer and none orphaned with work running.
 chain_wait_idle() {
 	local i tier busy
 	for ((i = 0; i < $1 * 20; i++)); do
 		busy=0
 		for tier in "${chain_tiers[@]}"; do
-			[ "$(chain_metric "$tier" "cascade_inflight{tier=\"$tier\"}")" = 0 ] || { busy=1; break; }
+			[ "$(chain_metric "$tier" "cascade_inflight{tier=\"$tier\"}")" = 0 ] &&
+				[ "$(chain_metric "$tier" "cascade_orphaned{tier=\"$tier\"}")" = 0 ] || { busy=1; break; }
 		done
 		[ "$busy" = 0 ] && return 0
 		sleep 0.05

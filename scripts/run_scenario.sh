@@ -226,8 +226,9 @@ if [ "$failed" = 0 ]; then
 				continue
 			fi
 			p=port_${names[$i]}
+			# requests awaiting an answer plus those orphaned with work running
 			n=$({ curl -fsS --max-time 1 "http://127.0.0.1:${!p}/metrics" 2>/dev/null || echo 'cascade_inflight{} -1'; } |
-				awk '/^cascade_inflight\{/ { print $2 }')
+				awk '/^cascade_(inflight|orphaned)\{/ { n += $2 } END { print n + 0 }')
 			[ "${n:-0}" = 0 ] || busy=1
 		done
 		[ "$busy" = 0 ] && break

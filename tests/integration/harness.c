@@ -467,7 +467,8 @@ bool chain_wait_idle(struct chain *c, double timeout_s)
 	while (now_s() < end) {
 		bool idle = true;
 		for (int i = 0; i < H_TIERS && idle; i++)
-			idle = c->pid[i] <= 0 || chain_metric(c, i, "cascade_inflight") == 0;
+			idle = c->pid[i] <= 0 || (chain_metric(c, i, "cascade_inflight") == 0 &&
+						  chain_metric(c, i, "cascade_orphaned") == 0);
 		if (idle)
 			return true;
 		nanosleep(&tick, NULL);

@@ -52,7 +52,8 @@ void chain_stop_all(struct chain *c, double timeout_s, double *exit_s);
  * Its previous <name>.csv and <name>_stats.csv are kept as <name>.before.csv
  * and <name>_stats.before.csv (the new process truncates its own). */
 void chain_restart(struct chain *c, int i);
-/* Wait (bounded by timeout_s) until no running tier has an inbound request in flight. */
+/* Wait (bounded by timeout_s) until no running tier has a request awaiting its
+ * answer or orphaned with work still running. */
 bool chain_wait_idle(struct chain *c, double timeout_s);
 /* Wait (bounded) until tier i reports exactly n inbound requests in flight. */
 bool chain_wait_inflight(struct chain *c, int i, long n, double timeout_s);

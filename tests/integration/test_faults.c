@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+
+#include "record.h"
 #include <unistd.h>
 
 #include "harness.h"
@@ -112,10 +114,8 @@ static size_t count(const struct h_csv *csv, const char *kind, const char *outco
 /* Every tier's span CSV and stats CSV: whole lines, the right header. */
 static void check_csvs_complete(const struct chain *c)
 {
-	static const char *const spans_header =
-		"trace_id,span_id,parent_span_id,tier,kind,attempt,start_ms,end_ms,budget_ms,status,outcome,"
-		"queue_ms,work_ms,wasted_ms,lineage\n";
-	static const char *const stats_header = "t_ms,tier,inflight,queue_depth,busy_workers,lag_p99_ms,lag_max_ms\n";
+	static const char *const spans_header = SPAN_CSV_HEADER "\n";
+	static const char *const stats_header = STATS_CSV_HEADER "\n";
 
 	for (int i = 0; i < H_TIERS; i++) {
 		char path[512], *text;

@@ -2,21 +2,21 @@
 #include <criterion/criterion.h>
 #include <math.h>
 
-#include "../../dbsim/db.h"
+#include "db_core.h"
 
 Test(db, a_query_with_nothing_in_its_way_finishes)
 {
 	enum outcome o;
-	cr_assert_float_eq(db_run_end_ms(100, 40, 0, -1, 10, &o), 140, 1e-9);
+	cr_assert_float_eq(db_run_end_ms(100, 40, 0, INFINITY, 10, &o), 140, 1e-9);
 	cr_assert_eq(o, OUT_OK);
 }
 
 Test(db, statement_timeout_cuts_a_long_query)
 {
 	enum outcome o;
-	cr_assert_float_eq(db_run_end_ms(100, 400, 150, -1, 10, &o), 250, 1e-9);
+	cr_assert_float_eq(db_run_end_ms(100, 400, 150, INFINITY, 10, &o), 250, 1e-9);
 	cr_assert_eq(o, OUT_STATEMENT_TIMEOUT);
-	cr_assert_float_eq(db_run_end_ms(100, 150, 150, -1, 10, &o), 250, 1e-9);
+	cr_assert_float_eq(db_run_end_ms(100, 150, 150, INFINITY, 10, &o), 250, 1e-9);
 	cr_assert_eq(o, OUT_OK, "a query that ends exactly at the limit finishes");
 }
 

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "../../loadgen/schedule.h"
+#include "schedule.h"
 
 static struct load_cfg load_of(enum arrival_kind arrival, double rate_rps, double duration_ms)
 {

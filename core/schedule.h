@@ -19,7 +19,7 @@
 #include "rng.h"
 #include "scenario.h"
 
-/* Apart from every per-tier stream (proc seeds tier + 1) so that drawing
+/* Apart from every core's streams (core_rng_seed) so that drawing
  * ids or backoff never shifts the arrival times. */
 #define SCHEDULE_RNG_STREAM UINT64_C(0x7363686564756c65) /* "schedule" */
 
