@@ -27,7 +27,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-PROGS      := gateway svc_a svc_b dbsim loadgen report live
+PROGS      := gateway svc_a svc_b dbsim loadgen report live virtual
 # The decision cores (core/) and the shared library (lib/) make one archive.
 LIB_SRC    := $(sort $(wildcard core/*.c lib/*.c))
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -66,6 +66,11 @@ $(BUILD)/bin/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)/*.c)) $(LIB_A)
 	$(Q)$(CC) $(LDFLAGS) -o $$@ $$^ $(LDLIBS)
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
+
+# The virtual engine writes a run folder's summary with report's own code.
+REPORT_MOD_OBJ := $(filter $(BUILD)/report/%,$(MOD_OBJ))
+$(BUILD)/virtual/%.o: CPPFLAGS += -Ireport
+$(BUILD)/bin/virtual: $(REPORT_MOD_OBJ)
 
 $(BUILD)/bin/unit-tests: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(MOD_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)

@@ -1,10 +1,12 @@
 /* core: the pieces every decision core shares (see core.h). */
 #include "core.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rng.h"
+#include "scenario.h"
 #include "util.h"
 
 enum retry_class attempt_classify(const struct attempt_result *res, enum outcome *outcome)
@@ -38,6 +40,66 @@ void core_rng_seed(struct rng *r, uint64_t seed, int owner, enum rng_purpose pur
 	/* Stream 1 + owner is what a tier drew everything from before the
 	 * streams were split; each purpose now has its own block above it. */
 	rng_seed_stream(r, seed, (uint64_t)(owner + 1) * 64 + (uint64_t)purpose);
+}
+
+double dist_draw_ms(const struct dist *d, struct rng *r)
+{
+	switch (d->kind) {
+	case DIST_FIXED: return d->a_ms;
+	case DIST_UNIFORM: return rng_uniform(r, d->a_ms, d->b_ms);
+	case DIST_EXPONENTIAL: return rng_exponential(r, d->a_ms);
+	case DIST_LOGNORMAL: return rng_lognormal(r, d->a_ms, d->b_ms);
+	}
+	return d->a_ms;
+}
+
+/* z99 of the standard normal, as rng_lognormal takes it */
+#define Z_99 2.3263478740408408
+
+void dist_sampler_init(struct dist_sampler *s, const struct dist *d, uint64_t seed, int owner,
+		       enum rng_purpose purpose)
+{
+	*s = (struct dist_sampler){.kind = d->kind, .a_ms = d->a_ms, .b_ms = d->b_ms};
+	if (d->kind == DIST_LOGNORMAL && d->a_ms > 0 && d->b_ms > d->a_ms) {
+		s->mu = log(d->a_ms);
+		s->sigma = log(d->b_ms / d->a_ms) / Z_99;
+	}
+	core_rng_seed(&s->rng, seed, owner, purpose);
+}
+
+static double normal(struct dist_sampler *s)
+{
+	double u, v, q;
+
+	if (s->has_spare) {
+		s->has_spare = false;
+		return s->spare;
+	}
+	do {
+		u = 2.0 * rng_double(&s->rng) - 1.0;
+		v = 2.0 * rng_double(&s->rng) - 1.0;
+		q = u * u + v * v;
+	} while (q >= 1.0 || q == 0.0);
+	q = sqrt(-2.0 * log(q) / q);
+	s->spare = v * q;
+	s->has_spare = true;
+	return u * q;
+}
+
+double dist_sample_ms(struct dist_sampler *s)
+{
+	switch (s->kind) {
+	case DIST_FIXED: return s->a_ms;
+	case DIST_UNIFORM: return rng_uniform(&s->rng, s->a_ms, s->b_ms);
+	case DIST_EXPONENTIAL: return rng_exponential(&s->rng, s->a_ms);
+	case DIST_LOGNORMAL:
+		if (!(s->a_ms > 0))
+			return 0;
+		if (!(s->b_ms > s->a_ms))
+			return s->a_ms;
+		return exp(s->mu + s->sigma * normal(s));
+	}
+	return s->a_ms;
 }
 
 #define POOL_CHUNK_OBJECTS 256

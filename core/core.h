@@ -88,6 +88,27 @@ enum rng_purpose {
 /* owner: the enum tier_id, or TIER_COUNT for the client. */
 void core_rng_seed(struct rng *r, uint64_t seed, int owner, enum rng_purpose purpose);
 
+/* A duration drawn from d (ms, >= 0). */
+struct dist;
+double dist_draw_ms(const struct dist *d, struct rng *r);
+
+/* A distribution ready for many draws on its own stream: dbsim's service
+ * times, the virtual engine's hop delays.  The lognormal's parameters are
+ * worked out once, and normals come in pairs (Marsaglia's polar method),
+ * the second kept for the next draw: a draw costs one exp and half a log
+ * and square root.  Same seed, same draws. */
+struct dist_sampler {
+	int kind; /* enum dist_kind */
+	double a_ms, b_ms;
+	double mu, sigma; /* lognormal: of the underlying normal */
+	bool has_spare;
+	double spare;
+	struct rng rng;
+};
+void dist_sampler_init(struct dist_sampler *s, const struct dist *d, uint64_t seed, int owner,
+		       enum rng_purpose purpose);
+double dist_sample_ms(struct dist_sampler *s);
+
 /* A free list of fixed-size objects: what cores allocate per request and
  * per attempt.  Objects come back zeroed; memory grows with the most
  * objects alive at once and is returned at pool_free. */

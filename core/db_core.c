@@ -51,7 +51,8 @@ struct db_core {
 	const struct db_ops *ops;
 	void *ctx;
 	size_t drv_size;
-	struct rng rng_ids, rng_service, rng_faults;
+	struct rng rng_ids, rng_faults;
+	struct dist_sampler service;
 	TAILQ_HEAD(, db_query) all;   /* every live query, oldest first */
 	TAILQ_HEAD(, db_query) queue; /* the FIFO */
 	int queued, busy, workers_now;
@@ -85,17 +86,6 @@ double db_run_end_ms(double start_ms, double service_ms, double statement_timeou
 		}
 	}
 	return end;
-}
-
-double db_draw_service_ms(const struct dist *d, struct rng *r)
-{
-	switch (d->kind) {
-	case DIST_FIXED: return d->a_ms;
-	case DIST_UNIFORM: return rng_uniform(r, d->a_ms, d->b_ms);
-	case DIST_EXPONENTIAL: return rng_exponential(r, d->a_ms);
-	case DIST_LOGNORMAL: return rng_lognormal(r, d->a_ms, d->b_ms);
-	}
-	return d->a_ms;
 }
 
 const struct core_counters *db_core_counters(const struct db_core *c) { return &c->m; }
@@ -184,7 +174,7 @@ static void run(struct db_core *c, struct db_query *q, double now)
 	double service, end;
 
 	scenario_faults_at(c->sc, TIER_DBSIM, now, &fx);
-	service = db_draw_service_ms(&c->cfg->service_time, &c->rng_service) * fx.slowdown + fx.latency_ms;
+	service = dist_sample_ms(&c->service) * fx.slowdown + fx.latency_ms;
 	end = db_run_end_ms(now, service, c->cfg->statement_timeout_ms, q->deadline_ms, c->cfg->check_interval_ms,
 			    &q->planned);
 	q->state = Q_RUNNING;
@@ -255,7 +245,7 @@ struct db_core *db_core_new(const struct db_core_config *cfg, double now)
 	c->ctx = cfg->ctx;
 	c->drv_size = cfg->query_drv_size;
 	core_rng_seed(&c->rng_ids, sc->seed, TIER_DBSIM, RNG_IDS);
-	core_rng_seed(&c->rng_service, sc->seed, TIER_DBSIM, RNG_SERVICE);
+	dist_sampler_init(&c->service, &sc->db.service_time, sc->seed, TIER_DBSIM, RNG_SERVICE);
 	core_rng_seed(&c->rng_faults, sc->seed, TIER_DBSIM, RNG_FAULTS);
 	TAILQ_INIT(&c->all);
 	TAILQ_INIT(&c->queue);

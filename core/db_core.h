@@ -92,7 +92,5 @@ size_t db_reply_text(const struct db_query *q, const struct db_reply *rep, char 
  * ties go to the query finishing). */
 double db_run_end_ms(double start_ms, double service_ms, double statement_timeout_ms, double deadline_ms,
 		     double check_ms, enum outcome *outcome);
-/* A service time drawn from d (ms, >= 0). */
-double db_draw_service_ms(const struct dist *d, struct rng *r);
 
 #endif

@@ -62,6 +62,11 @@ struct load_cfg {
 	double drain_ms;           /* after the last send, how long to wait for answers */
 };
 
+/* The network between tiers, as the virtual engine models it. */
+struct network_cfg {
+	struct dist hop_latency; /* one-way delay of each message */
+};
+
 struct deadline_cfg {
 	char header[64];  /* header name, default "grpc-timeout" */
 	double margin_ms; /* subtracted from the budget sent downstream */
@@ -83,6 +88,7 @@ struct scenario {
 	double time_scale; /* real = scenario * time_scale; > 0 */
 	struct load_cfg load;
 	struct deadline_cfg deadline;
+	struct network_cfg network;
 	struct tier_cfg tiers[TIER_FORWARDERS];
 	struct db_cfg db;
 	struct fault *faults;

@@ -80,11 +80,22 @@ int trace_parse(const char *value, struct traceparent *out, char *err, size_t er
 
 static const char hex_digits[] = "0123456789abcdef";
 
-/* "%016" PRIx64, without printf: ids are made several times per request. */
+/* "%016" PRIx64, without printf: ids are made several times per request,
+ * two hex digits at a time. */
 static void put_hex64(char *out, uint64_t v)
 {
-	for (int i = 15; i >= 0; i--, v >>= 4)
-		out[i] = hex_digits[v & 0xf];
+	static char pairs[256][2];
+	static int ready;
+
+	if (!ready) {
+		for (int i = 0; i < 256; i++) {
+			pairs[i][0] = hex_digits[i >> 4];
+			pairs[i][1] = hex_digits[i & 0xf];
+		}
+		ready = 1;
+	}
+	for (int i = 14; i >= 0; i -= 2, v >>= 8)
+		memcpy(out + i, pairs[v & 0xff], 2);
 }
 
 /* At most n characters of s, as "%.*s" writes them. */
@@ -185,19 +196,34 @@ int lineage_validate(const char *value, char *err, size_t errlen)
 
 int lineage_append(char out[LINEAGE_MAX], const char *in, const char *tier, int attempt)
 {
-	char buf[LINEAGE_MAX];
-	int n;
+	/* Without printf: every attempt of every tier makes one. */
+	char num[12], *d = num + sizeof(num);
+	size_t in_len = in ? strlen(in) : 0, tier_len, num_len;
+	unsigned v;
 
-	if (!tier)
+	if (!tier || attempt < 0)
 		return -1;
-	/* Built aside so that out may be in (appending in place). */
-	if (in && *in)
-		n = snprintf(buf, sizeof(buf), "%s>%s#%d", in, tier, attempt);
-	else
-		n = snprintf(buf, sizeof(buf), "%s#%d", tier, attempt);
-	if (n < 0 || (size_t)n >= sizeof(buf))
+	tier_len = strlen(tier);
+	v = (unsigned)attempt;
+	do
+		*--d = (char)('0' + v % 10);
+	while ((v /= 10));
+	num_len = (size_t)(num + sizeof(num) - d);
+	if (in_len + (in_len > 0) + tier_len + 1 + num_len >= LINEAGE_MAX)
 		return -1;
-	memcpy(out, buf, (size_t)n + 1);
+	/* out may be in: the old text stays where it is, the new hop goes after it */
+	char *o = out;
+	if (in_len) {
+		if (out != in)
+			memmove(out, in, in_len);
+		o += in_len;
+		*o++ = '>';
+	}
+	memcpy(o, tier, tier_len);
+	o += tier_len;
+	*o++ = '#';
+	memcpy(o, d, num_len);
+	o[num_len] = '\0';
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include "outfile.h"
 #include "reqtree.h"
 #include "run.h"
+#include "outputs.h"
 #include "series.h"
 #include "summary.h"
 #include "timeseries.h"
@@ -96,40 +97,18 @@ static const char usage[] = "usage: report DIR\n"
 			    "output could not be written, 2 bad usage or a bad input file (the message\n"
 			    "names FILE:LINE); on error nothing is written.\n";
 
-/* Replace final with tmp, or remove tmp. */
-static int commit_file(const char *tmp, const char *final, char *err, size_t errlen)
-{
-	return outfile_commit(tmp, final, err, errlen);
-}
-
 /* `report DIR`; the table goes to stdout when print is set. */
 static int report_dir(const char *dir, int print)
 {
 	char err[ERR_LEN] = "";
 	struct run run = {0};
 	struct summary sum;
-	struct timeseries ts = {0};
-	char *ts_path = xasprintf("%s/timeseries.csv", dir), *sum_path = xasprintf("%s/summary.csv", dir);
-	char *ts_tmp = xasprintf("%s/.timeseries.csv.%ld.tmp", dir, (long)getpid());
-	char *sum_tmp = xasprintf("%s/.summary.csv.%ld.tmp", dir, (long)getpid());
 	int code = EXIT_INPUT;
 
 	if (run_load(&run, dir, err, sizeof(err)) < 0)
 		goto done;
-	summary_compute(&run, &sum);
-	timeseries_build(&run, &ts);
 	code = EXIT_WRITE;
-	if (timeseries_write(&ts, ts_tmp, err, sizeof(err)) < 0 ||
-	    summary_write(&sum, sum_tmp, err, sizeof(err)) < 0) {
-		unlink(ts_tmp);
-		unlink(sum_tmp);
-		goto done;
-	}
-	if (commit_file(ts_tmp, ts_path, err, sizeof(err)) < 0) {
-		unlink(sum_tmp);
-		goto done;
-	}
-	if (commit_file(sum_tmp, sum_path, err, sizeof(err)) < 0)
+	if (report_write_outputs(&run, dir, &sum, err, sizeof(err)) < 0)
 		goto done;
 	code = EXIT_OK;
 	if (print) {
@@ -141,12 +120,7 @@ static int report_dir(const char *dir, int print)
 done:
 	if (code != EXIT_OK)
 		fprintf(stderr, "report: %s\n", err);
-	timeseries_free(&ts);
 	run_free(&run);
-	free(ts_path);
-	free(sum_path);
-	free(ts_tmp);
-	free(sum_tmp);
 	return code;
 }
 
@@ -217,7 +191,7 @@ static int compare_cmd(int argc, char **argv)
 		fprintf(stderr, "report: %s\n", err);
 		goto done;
 	}
-	if (commit_file(tmp, out_path, err, sizeof(err)) < 0) {
+	if (outfile_commit(tmp, out_path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "report: %s\n", err);
 		goto done;
 	}
@@ -254,7 +228,7 @@ static int write_text(const char *path, const struct sbuf *text, char *err, size
 		unlink(tmp);
 		goto done;
 	}
-	rc = commit_file(tmp, path, err, errlen);
+	rc = outfile_commit(tmp, path, err, errlen);
 done:
 	free(tmp);
 	return rc;

@@ -271,3 +271,79 @@ void run_free(struct run *r)
 	free(r->stats);
 	memset(r, 0, sizeof(*r));
 }
+
+/* What a value becomes once written with 3 decimals and read back, so that
+ * a run filled in memory gives the same metrics as its CSVs.  (x * 1000 is
+ * rounded once before the integer rounding: only a value within an ulp of a
+ * half-thousandth could round the other way.) */
+static double as_written(double x)
+{
+	if (!isfinite(x) || fabs(x) > 1e12)
+		return x;
+	return nearbyint(x * 1000.0) / 1000.0;
+}
+
+/* Appenders keep no capacity of their own: arrays grow by doubling at
+ * powers of two, which push() does when n reaches a power of two. */
+static size_t grown_cap(size_t n)
+{
+	size_t cap = 1024;
+	while (cap < n)
+		cap *= 2;
+	return n < 1024 ? (n ? 1024 : 0) : cap;
+}
+
+void run_add_attempt(struct run *r, const struct request_row *row)
+{
+	size_t cap = grown_cap(r->nattempts);
+	struct run_attempt *a = push(&r->attempts, &r->nattempts, &cap, sizeof(*a));
+
+	a->trace = strpool_intern(&r->traces, row->trace_id);
+	a->span = row->sent && row->span_id && *row->span_id ? strpool_intern(&r->ids, row->span_id) : STRPOOL_NONE;
+	a->attempt = row->attempt;
+	a->intended_ms = as_written(row->intended_ms);
+	a->start_ms = row->sent ? as_written(row->start_ms) : NAN;
+	a->end_ms = row->sent ? as_written(row->end_ms) : NAN;
+	a->latency_ms = row->sent ? as_written(row->end_ms - row->intended_ms) : NAN;
+	a->status = row->status;
+	a->outcome = row->outcome;
+}
+
+void run_add_span(struct run *r, const struct span_row *row)
+{
+	size_t cap = grown_cap(r->nspans);
+	struct run_span *s = push(&r->spans, &r->nspans, &cap, sizeof(*s));
+
+	s->trace = strpool_intern(&r->traces, row->trace_id);
+	s->span = strpool_intern(&r->ids, row->span_id);
+	s->parent = row->parent_span_id && *row->parent_span_id ? strpool_intern(&r->ids, row->parent_span_id)
+								   : STRPOOL_NONE;
+	s->tier = (enum tier_id)tier_from_name(row->tier);
+	s->server = row->kind[0] == 's';
+	s->attempt = row->attempt;
+	s->start_ms = as_written(row->start_ms);
+	s->end_ms = as_written(row->end_ms);
+	s->budget_ms = row->budget_ms < 0 ? -1 : as_written(row->budget_ms);
+	s->status = row->status;
+	s->outcome = row->outcome;
+	s->queue_ms = as_written(row->queue_ms);
+	s->work_ms = as_written(row->work_ms);
+	s->wasted_ms = as_written(row->wasted_ms);
+	s->lineage = row->lineage && *row->lineage ? strpool_intern(&r->lineages, row->lineage) : STRPOOL_NONE;
+}
+
+void run_add_stat(struct run *r, const struct stats_row *row)
+{
+	size_t cap = grown_cap(r->nstats);
+	struct run_stat *s = push(&r->stats, &r->nstats, &cap, sizeof(*s));
+	int tier = tier_from_name(row->tier);
+
+	s->t_ms = as_written(row->t_ms);
+	s->proc = tier >= 0 ? RUN_PROC_OF_TIER(tier) : RUN_PROC_CLIENT;
+	s->inflight = (double)row->inflight;
+	s->queue_depth = (double)row->queue_depth;
+	s->busy_workers = (double)row->busy_workers;
+	s->lag_p99_ms = as_written(row->lag_p99_ms);
+	s->lag_max_ms = as_written(row->lag_max_ms);
+	s->orphaned = (double)row->orphaned;
+}

@@ -91,4 +91,10 @@ int run_load_spans(struct run *r, const char *path, char *err, size_t errlen);
 int run_load_stats(struct run *r, const char *path, char *err, size_t errlen);
 void run_free(struct run *r);
 
+/* Append one row as an engine writes it (the virtual engine's summary-only
+ * mode fills a run this way instead of writing CSVs).  Line numbers are 0. */
+void run_add_attempt(struct run *r, const struct request_row *row);
+void run_add_span(struct run *r, const struct span_row *row);
+void run_add_stat(struct run *r, const struct stats_row *row);
+
 #endif

@@ -53,13 +53,13 @@ Test(db, service_time_draws_follow_the_distribution)
 	int i, n = 20000;
 
 	rng_seed(&r, 3);
-	cr_assert_eq(db_draw_service_ms(&fixed, &r), 20);
+	cr_assert_eq(dist_draw_ms(&fixed, &r), 20);
 	for (i = 0; i < 1000; i++) {
-		double v = db_draw_service_ms(&uni, &r);
+		double v = dist_draw_ms(&uni, &r);
 		cr_assert(v >= 10 && v < 30, "%f", v);
 	}
 	for (i = 0; i < n; i++)
-		sum += db_draw_service_ms(&expo, &r);
+		sum += dist_draw_ms(&expo, &r);
 	/* mean 50, sd 50: the sample mean is within 5 sd/sqrt(n) */
 	cr_assert(fabs(sum / n - 50) < 5 * 50 / sqrt(n), "mean %f", sum / n);
 }
