@@ -478,6 +478,11 @@ struct tier_req *tier_core_arrive(struct tier_core *c, double now, const struct 
 		memcpy(r->drv, drv_init, c->req_drv_size);
 	r->c = c;
 	r->in = *in;
+	/* Without propagate_deadline the header is ignored entirely, like a
+	 * handler that starts from context.Background() (the real driver does
+	 * not even read it). */
+	if (!cfg->propagate_deadline)
+		r->in.has_budget = false;
 	r->arrival_ms = now;
 	r->deadline_ms = INFINITY;
 	r->wasted_from_ms = INFINITY;

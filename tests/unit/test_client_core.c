@@ -1,0 +1,163 @@
+/* test_client_core: the open-loop client's decisions with a fake clock:
+ * requests leave on schedule whatever is outstanding, a retry's intended
+ * time is failure + backoff, the outstanding cap, the end of the run. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "client_core.h"
+
+struct fake {
+	struct timerq tq;
+	struct client_core *core;
+	struct scenario sc;
+	double now;
+	struct client_req *sent[64];
+	double sent_at[64];
+	int nsent, aborts, done;
+	struct request_row rows[64];
+	int nrows;
+};
+
+static struct fake F;
+
+static void f_send(void *ctx, struct client_req *r)
+{
+	(void)ctx;
+	F.sent_at[F.nsent] = F.now;
+	F.sent[F.nsent++] = r;
+}
+
+static void f_abort(void *ctx, struct client_req *r)
+{
+	(void)ctx;
+	(void)r;
+	F.aborts++;
+}
+
+static void f_row(void *ctx, const struct request_row *row)
+{
+	(void)ctx;
+	F.rows[F.nrows++] = *row;
+}
+
+static void f_done(void *ctx)
+{
+	(void)ctx;
+	F.done++;
+}
+
+static const struct client_ops f_ops = {f_send, f_abort, f_row, f_done};
+
+static void setup(const char *const *sets)
+{
+	char err[512];
+	size_t n = 0;
+
+	memset(&F, 0, sizeof(F));
+	while (sets && sets[n])
+		n++;
+	cr_assert_eq(scenario_load(&F.sc, NULL, (char *const *)sets, n, err, sizeof(err)), 0, "%s", err);
+	timerq_init(&F.tq);
+	F.core = client_core_new(&(struct client_core_config){.sc = &F.sc, .tq = &F.tq, .ops = &f_ops}, 0);
+}
+
+static void teardown(void)
+{
+	client_core_stop(F.core, F.now);
+	client_core_free(F.core);
+	timerq_free(&F.tq);
+	scenario_free(&F.sc);
+}
+
+static void advance(double to)
+{
+	struct tq_node *n;
+
+	while ((n = timerq_peek(&F.tq)) && n->at_ms <= to) {
+		F.now = n->at_ms;
+		timerq_pop(&F.tq);
+		n->fire(n, F.now);
+	}
+	F.now = to;
+}
+
+static void answer(int i, int status)
+{
+	struct attempt_result res = {.end = ATTEMPT_ANSWERED, .status = status};
+	client_core_attempt_done(F.core, F.sent[i], F.now, &res);
+}
+
+Test(client_core, requests_leave_on_schedule_whatever_is_outstanding)
+{
+	const char *sets[] = {"load.arrival=constant", "load.rate=10", "load.duration=1s", NULL};
+	setup(sets);
+	advance(999);
+	cr_assert_eq(F.nsent, 10, "ten in flight, none answered, all sent");
+	for (int i = 0; i < 10; i++)
+		cr_assert_float_eq(F.sent_at[i], i * 100.0, 1e-9);
+	cr_assert_eq(client_core_progress(F.core)->in_flight, 10);
+	teardown();
+}
+
+Test(client_core, a_retry_is_intended_at_failure_plus_backoff)
+{
+	const char *sets[] = {"load.arrival=constant", "load.rate=1", "load.duration=1s", "load.client_timeout=2s",
+			      "load.client_retries=1",
+			      "load.client_backoff={\"base\": \"1s\", \"cap\": \"1s\", \"jitter\": \"none\"}", NULL};
+	setup(sets);
+	advance(0);
+	advance(2000); /* the client's timeout */
+	cr_assert_eq(F.aborts, 1);
+	cr_assert_eq(F.rows[0].outcome, CLIENT_TIMEOUT);
+	advance(3000);
+	cr_assert_eq(F.nsent, 2);
+	cr_assert_float_eq(F.rows[0].end_ms, 2000, 1e-9);
+	F.now = 3100;
+	answer(1, 200);
+	cr_assert_eq(F.rows[1].attempt, 2);
+	cr_assert_float_eq(F.rows[1].intended_ms, 3000, 1e-9);
+	cr_assert_float_eq(F.rows[1].end_ms - F.rows[1].intended_ms, 100, 1e-9, "latency from the intended time");
+	cr_assert_eq(client_core_progress(F.core)->requests_ok, 1);
+	cr_assert_eq(F.done, 1, "schedule over and nothing outstanding: the run ends");
+	teardown();
+}
+
+Test(client_core, a_4xx_is_not_retried)
+{
+	const char *sets[] = {"load.arrival=constant", "load.rate=1", "load.duration=1s", NULL};
+	setup(sets);
+	advance(0);
+	answer(0, 404);
+	cr_assert_eq(F.rows[0].outcome, CLIENT_HTTP_ERROR);
+	advance(60000);
+	cr_assert_eq(F.nsent, 1);
+	teardown();
+}
+
+Test(client_core, over_max_outstanding_an_attempt_is_not_sent)
+{
+	const char *sets[] = {"load.arrival=constant", "load.rate=10", "load.duration=300ms", "load.max_outstanding=2",
+			      NULL};
+	setup(sets);
+	advance(250);
+	cr_assert_eq(F.nsent, 2);
+	cr_assert_eq(F.nrows, 1);
+	cr_assert_eq(F.rows[0].outcome, CLIENT_NOT_SENT);
+	cr_assert_not(F.rows[0].sent);
+	teardown();
+}
+
+Test(client_core, the_drain_ends_the_run_and_cancels_what_is_left)
+{
+	const char *sets[] = {"load.arrival=constant", "load.rate=1", "load.duration=1s", "load.client_timeout=1h",
+			      "load.drain=5s", NULL};
+	setup(sets);
+	advance(4999);
+	cr_assert_eq(F.done, 0);
+	advance(5000);
+	cr_assert_eq(F.done, 1);
+	cr_assert_eq(F.aborts, 1);
+	cr_assert_eq(F.rows[0].outcome, CLIENT_CANCELLED);
+	cr_assert(client_core_over(F.core));
+	teardown();
+}
