@@ -432,7 +432,9 @@ static void add_settings(struct sbuf *out, const struct html_run *runs, size_t n
 
 static void fmt_metric(const struct summary_metric *m, char *buf, size_t len)
 {
-	if (!m || !isfinite(m->value))
+	if (m && m->text)
+		snprintf(buf, len, "%s", m->text);
+	else if (!m || !isfinite(m->value))
 		snprintf(buf, len, "-");
 	else
 		snprintf(buf, len, "%.*f", m->decimals, m->value);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -239,6 +240,26 @@ done:
 	return rc;
 }
 
+/* run.log's "engine: NAME" line, when there is one. */
+static void load_engine(struct run *r, const char *dir)
+{
+	char *path = xasprintf("%s/run.log", dir), line[256];
+	FILE *f = fopen(path, "r");
+
+	free(path);
+	r->engine[0] = '\0';
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "engine: ", 8) == 0) {
+			line[strcspn(line, "\r\n")] = '\0';
+			snprintf(r->engine, sizeof(r->engine), "%.15s", line + 8);
+			break;
+		}
+	}
+	fclose(f);
+}
+
 int run_load(struct run *r, const char *dir, char *err, size_t errlen)
 {
 	int rc = -1;
@@ -254,6 +275,8 @@ int run_load(struct run *r, const char *dir, char *err, size_t errlen)
 	if (scenario_load(&r->sc, path, NULL, 0, err, errlen) < 0)
 		goto done;
 	rc = run_load_csvs(r, dir, err, errlen);
+	if (rc == 0)
+		load_engine(r, dir);
 done:
 	free(path);
 	return rc;

@@ -65,6 +65,7 @@ struct run_stat {
 
 struct run {
 	struct scenario sc;
+	char engine[16]; /* "real" or "virtual", from run.log's "engine: " line; "" when unknown */
 	bool own_sc; /* sc came from scenario.json and is freed with the run */
 	struct strpool traces, ids;
 	struct strpool lineages; /* spans' lineage column ("gateway#1>svc_a#2") */
@@ -76,7 +77,9 @@ struct run {
 	size_t nstats;
 };
 
-/* Load everything in dir: scenario.json, requests.csv, spans.csv, stats.csv.
+/* Load everything in dir: scenario.json, requests.csv, spans.csv, stats.csv,
+ * and the engine named in run.log (a missing run.log, or one without it, is
+ * no error: older folders have none).
  * r must be zeroed.  0, or -1 with err filled ("DIR/spans.csv:12: 14
  * fields, expected 15 (truncated line?)"); free with run_free either way. */
 int run_load(struct run *r, const char *dir, char *err, size_t errlen);

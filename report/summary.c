@@ -361,6 +361,8 @@ void summary_compute(const struct run *r, struct summary *s)
 	work_metrics(r, s);
 	add(s, "recovery_s", "s", recovery_s(r, &f), 3);
 	lag_metrics(r, s);
+	add(s, "engine", "", NAN, 0);
+	s->m[s->n - 1].text = r->engine[0] ? (strcmp(r->engine, "virtual") == 0 ? "virtual" : "real") : NULL;
 	free(f.req);
 }
 
@@ -407,7 +409,10 @@ int summary_write(const struct summary *s, const char *path, char *err, size_t e
 		return -1;
 	for (size_t i = 0; i < s->n; i++) {
 		csvw_str(w, s->m[i].name);
-		csvw_num(w, s->m[i].value, s->m[i].decimals);
+		if (s->m[i].text)
+			csvw_str(w, s->m[i].text);
+		else
+			csvw_num(w, s->m[i].value, s->m[i].decimals);
 		csvw_str(w, s->m[i].unit);
 		csvw_end(w);
 	}
@@ -422,7 +427,9 @@ void summary_format(const struct summary *s, struct sbuf *out)
 	char buf[SUMMARY_MAX][48];
 	for (size_t i = 0; i < s->n; i++) {
 		const struct summary_metric *m = &s->m[i];
-		if (isfinite(m->value))
+		if (m->text)
+			snprintf(buf[i], sizeof(buf[i]), "%s", m->text);
+		else if (isfinite(m->value))
 			snprintf(buf[i], sizeof(buf[i]), "%.*f", m->decimals, m->value);
 		else
 			snprintf(buf[i], sizeof(buf[i]), "-");

@@ -30,6 +30,7 @@ struct summary_metric {
 	char name[40];
 	const char *unit; /* "", "ratio", "rps", "ms", "s", "x", "count", "bool" */
 	double value;	  /* NaN = empty */
+	const char *text; /* a word instead of a number (engine); NULL for numbers */
 	int decimals;	  /* digits written after the point */
 };
 

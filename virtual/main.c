@@ -62,6 +62,20 @@ static int write_file(const char *dir, const char *name, const char *text, char 
 	return rc;
 }
 
+static int append_file(const char *dir, const char *name, const char *text, char *err, size_t errlen)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "a");
+	int rc = 0;
+
+	if (!f || fputs(text, f) < 0)
+		rc = errf(err, errlen, "%s: %s", path, strerror(errno));
+	if (f && fclose(f) != 0 && rc == 0)
+		rc = errf(err, errlen, "%s: %s", path, strerror(errno));
+	free(path);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_SCENARIO = 256, OPT_OUT, OPT_RECORDS, OPT_SEED, OPT_TIME_SCALE, OPT_SET, OPT_QUIET, OPT_PRINT,
@@ -179,18 +193,16 @@ int main(int argc, char **argv)
 	double t2 = mono_s();
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
-	char *log = xasprintf("engine: virtual\n"
-			      "seed: %llu\n"
-			      "events: %llu\n"
+	char *log = xasprintf("events: %llu\n"
 			      "rows: %zu\n"
 			      "scenario_end_ms: %.3f\n"
 			      "simulation_s: %.6f\n"
 			      "records_s: %.6f\n"
 			      "peak_connections: %zu\n"
 			      "max_rss_kb: %ld\n",
-			      (unsigned long long)sc.seed, (unsigned long long)st.events, rows, st.end_ms, t1 - t0,
+			      (unsigned long long)st.events, rows, st.end_ms, t1 - t0,
 			      t2 - t1, st.peak_conns, ru.ru_maxrss);
-	if (out && mode == RECORDS_FULL && write_file(out, "run.log", log, err, sizeof(err)) < 0) {
+	if (out && mode == RECORDS_FULL && append_file(out, "run.log", log, err, sizeof(err)) < 0) {
 		fprintf(stderr, "virtual: %s\n", err);
 		free(log);
 		goto done;

@@ -58,6 +58,7 @@ struct records *records_open(const char *dir, enum records_mode mode, const stru
 	w->sc = sc;
 	if (mode == RECORDS_SUMMARY) {
 		w->run.sc = *sc; /* borrowed: own_sc stays false */
+		snprintf(w->run.engine, sizeof(w->run.engine), "virtual");
 		return w;
 	}
 	if (mode == RECORDS_NONE)
@@ -69,6 +70,17 @@ struct records *records_open(const char *dir, enum records_mode mode, const stru
 		goto fail;
 	}
 	free(tiers);
+	/* run.log names the engine (report reads it into summary.csv) */
+	char *log_path = xasprintf("%s/run.log", dir);
+	FILE *log = outfile_fopen(log_path, 0, err, errlen);
+	free(log_path);
+	if (!log)
+		goto fail;
+	fprintf(log, "engine: virtual\nseed: %llu\n", (unsigned long long)sc->seed);
+	if (fclose(log) != 0) {
+		errf(err, errlen, "%s/run.log: %s", dir, strerror(errno));
+		goto fail;
+	}
 	if (!(w->requests = open_csv(w, "tiers/requests.csv", REQUESTS_CSV_HEADER, err, errlen)))
 		goto fail;
 	for (int p = 0; p < PROCS; p++) {

@@ -1,7 +1,8 @@
 /* records: where the virtual engine's rows go.  The same files in the same
  * places as a real run, so that report, report check, the plots, the trace
  * and report compare read a virtual run unchanged:
- *   full     requests.csv; tiers/<tier>.csv and tiers/<process>_stats.csv as
+ *   full     run.log (the engine and the seed; the caller appends);
+ *            requests.csv; tiers/<tier>.csv and tiers/<process>_stats.csv as
  *            each process writes them; then spans.csv and stats.csv merged
  *            from those (by start time, and by time, as run_scenario.sh
  *            merges), and summary.csv and timeseries.csv from the CSVs, as
