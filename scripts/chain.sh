@@ -93,8 +93,11 @@ chain_wait_idle() {
 	for ((i = 0; i < $1 * 20; i++)); do
 		busy=0
 		for tier in "${chain_tiers[@]}"; do
-			[ "$(chain_metric "$tier" "cascade_inflight{tier=\"$tier\"}")" = 0 ] &&
-				[ "$(chain_metric "$tier" "cascade_orphaned{tier=\"$tier\"}")" = 0 ] || { busy=1; break; }
+			if [ "$(chain_metric "$tier" "cascade_inflight{tier=\"$tier\"}")" != 0 ] ||
+				[ "$(chain_metric "$tier" "cascade_orphaned{tier=\"$tier\"}")" != 0 ]; then
+				busy=1
+				break
+			fi
 		done
 		[ "$busy" = 0 ] && return 0
 		sleep 0.05
