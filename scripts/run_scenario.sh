@@ -228,13 +228,15 @@ fi
 # measured); wait until every tier is idle, bounded by the scenario's drain.
 # Not after a failure: a dead tier never looks idle, and the run is over.
 if [ "$failed" = 0 ]; then
-	drain_real_s=$(awk -v ms="$(sed -n 's/.*"drain":[[:space:]]*"\([^"]*\)".*/\1/p' "$out/scenario.json" | head -n1)" \
+	# load.drain of scenario time from now, in real µs: the virtual engine
+	# waits exactly as long, so both engines stop at the same moment.
+	drain_real_us=$(awk -v ms="$(sed -n 's/.*"drain":[[:space:]]*"\([^"]*\)".*/\1/p' "$out/scenario.json" | head -n1)" \
 		-v scale="$scale" '
 		function ms_of(s,  n, u) { n = s + 0; u = s; sub(/^[0-9.]+/, "", u)
 			return u == "h" ? n * 3600000 : u == "m" ? n * 60000 : u == "s" ? n * 1000 : u == "ms" ? n : u == "us" ? n / 1000 : n / 1e6 }
-		BEGIN { printf "%.0f", ms_of(ms) * (scale == "" ? 1 : scale) / 1000 + 1 }')
-	deadline=$(( $(date +%s) + drain_real_s ))
-	while [ "$(date +%s)" -le "$deadline" ] && [ "$failed" = 0 ]; do
+		BEGIN { printf "%.0f", ms_of(ms) * (scale == "" ? 1 : scale) * 1000 }')
+	deadline=$(( ${EPOCHREALTIME/./} + drain_real_us ))
+	while [ "${EPOCHREALTIME/./}" -le "$deadline" ] && [ "$failed" = 0 ]; do
 		busy=0
 		for i in 0 1 2 3; do
 			if ! kill -0 "${pids[$i]}" 2>/dev/null; then
