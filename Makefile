@@ -45,7 +45,7 @@ Q :=
 endif
 
 .PHONY: all progs clean deps test unit integration lint demo bench soak asan test-asan san valgrind \
-	test-valgrind clang format
+	test-valgrind clang format crosscheck
 all: $(BINS) $(BUILD)/bin/unit-tests $(BUILD)/bin/integration-tests
 progs: $(BINS)
 
@@ -138,6 +138,14 @@ valgrind: test-valgrind
 
 clang:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-clang CC=clang all
+
+# The two engines side by side (scripts/crosscheck.sh writes crosscheck.md;
+# minutes of real runs), after checking that the virtual engine built by gcc
+# and by clang writes the same records byte for byte.
+crosscheck: all
+	$(Q)$(MAKE) --no-print-directory BUILD=build-clang CC=clang progs
+	$(Q)scripts/crosscheck.sh --compilers $(BUILD)/bin build-clang/bin
+	$(Q)CASCADE_BIN=$(abspath $(BUILD)/bin) scripts/crosscheck.sh
 
 format:
 	$(Q)clang-format -i lib/*.[ch] */*.c
