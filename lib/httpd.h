@@ -2,8 +2,8 @@
  * One listener on the process's event_base (evconnlistener with a deep
  * backlog, header and body limits set), and the one thing evhttp cannot do
  * by itself: notice that a client left while its request is still pending
- * (libevent stops reading a connection while a request is being handled, see
- * shared NOTES).  httpd_watch_caller watches the connection's fd with
+ * (libevent stops reading a connection while a request is being handled; see
+ * lib/README.md).  httpd_watch_caller watches the connection's fd with
  * EV_CLOSED and a MSG_PEEK check. */
 #ifndef CASCADE_HTTPD_H
 #define CASCADE_HTTPD_H

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -49,7 +50,7 @@ struct sock_state {
 	curl_socket_t fd;
 	struct event *ev;
 	short kind; /* ev's flags */
-	struct sock_state *prev, *next;
+	TAILQ_ENTRY(sock_state) link;
 };
 
 enum call_state {
@@ -73,15 +74,15 @@ struct upstream_call {
 	size_t batch_index; /* where it waits in u->batch, while in_batch */
 	bool in_batch;
 	char errbuf[CURL_ERROR_SIZE];
-	struct upstream_call *prev, *next;
+	TAILQ_ENTRY(upstream_call) link;
 };
 
 struct upstream {
 	struct event_base *base;
 	CURLM *multi;
 	struct event *timer; /* curl's single timeout */
-	struct upstream_call *calls;
-	struct sock_state *socks;
+	TAILQ_HEAD(, upstream_call) calls;
+	TAILQ_HEAD(, sock_state) socks;
 	size_t inflight;
 	/* calls curl reported done, not yet delivered (drain_done); NULL once
 	 * cancelled by an earlier on_done of the same batch */
@@ -120,12 +121,7 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 
 static void sock_free(struct upstream *u, struct sock_state *ss)
 {
-	if (ss->prev)
-		ss->prev->next = ss->next;
-	else
-		u->socks = ss->next;
-	if (ss->next)
-		ss->next->prev = ss->prev;
+	TAILQ_REMOVE(&u->socks, ss, link);
 	event_free(ss->ev);
 	free(ss);
 }
@@ -148,10 +144,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 		ss = xcalloc(1, sizeof(*ss));
 		ss->u = u;
 		ss->fd = fd;
-		ss->next = u->socks;
-		if (u->socks)
-			u->socks->prev = ss;
-		u->socks = ss;
+		TAILQ_INSERT_HEAD(&u->socks, ss, link);
 		curl_multi_assign(u->multi, fd, ss);
 		ss->ev = event_new(u->base, fd, kind, on_sock_event, u);
 		if (!ss->ev)
@@ -204,12 +197,7 @@ static void call_unlink_free(struct upstream_call *c)
 {
 	struct upstream *u = c->u;
 
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		u->calls = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	TAILQ_REMOVE(&u->calls, c, link);
 	u->inflight--;
 	if (c->deadline)
 		event_free(c->deadline);
@@ -429,10 +417,7 @@ struct upstream_call *upstream_get(struct upstream *u, const char *url, const ch
 		curl_easy_setopt(c->easy, CURLOPT_FORBID_REUSE, fresh);
 	}
 
-	c->next = u->calls;
-	if (u->calls)
-		u->calls->prev = c;
-	u->calls = c;
+	TAILQ_INSERT_HEAD(&u->calls, c, link);
 	u->inflight++;
 
 	if (c->timeout_ms > 0) {
@@ -479,6 +464,8 @@ struct upstream *upstream_new(struct event_base *base, int max_conns)
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		abort();
 	u->base = base;
+	TAILQ_INIT(&u->calls);
+	TAILQ_INIT(&u->socks);
 	u->timer = evtimer_new(base, on_timeout, u);
 	u->multi = curl_multi_init();
 	if (!u->timer || !u->multi)
@@ -499,14 +486,17 @@ void upstream_free(struct upstream *u)
 {
 	if (!u)
 		return;
-	while (u->calls) {
-		curl_multi_remove_handle(u->multi, u->calls->easy);
-		call_unlink_free(u->calls);
+	struct upstream_call *c;
+	struct sock_state *ss;
+
+	while ((c = TAILQ_FIRST(&u->calls))) {
+		curl_multi_remove_handle(u->multi, c->easy);
+		call_unlink_free(c);
 	}
 	curl_multi_cleanup(u->multi);
 	/* Whatever sockets curl did not report removed while cleaning up. */
-	while (u->socks)
-		sock_free(u, u->socks);
+	while ((ss = TAILQ_FIRST(&u->socks)))
+		sock_free(u, ss);
 	while (u->nspare)
 		curl_easy_cleanup(u->spare[--u->nspare]);
 	event_free(u->timer);

@@ -1,6 +1,6 @@
 /* upstream: downstream HTTP calls through libcurl's multi interface, driven
  * by the process's event_base (curl's hiperfifo pattern, minus its known
- * pitfalls: see shared NOTES).  One struct upstream per process, one
+ * pitfalls: see lib/README.md).  One struct upstream per process, one
  * upstream_call per attempt.  Completion is reported from the event loop,
  * never from inside a libcurl callback, so on_done may start new calls or
  * cancel others. */
