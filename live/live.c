@@ -29,7 +29,7 @@ void live_sample_clear(struct live_sample *s)
 	s->has_db = false;
 	s->time_s = s->arrivals = s->attempts = s->retries = NAN;
 	s->req_ok = s->req_timeout = s->req_error = s->req_gone = NAN;
-	s->inflight = s->queue_depth = s->busy_workers = s->workers = NAN;
+	s->inflight = s->orphaned = s->queue_depth = s->busy_workers = s->workers = NAN;
 }
 
 /* A bucket that was never seen stays NAN; the first value seen starts it. */
@@ -130,6 +130,8 @@ static void keep_metric(struct live_sample *s, const char *name, const char *out
 			accumulate(&s->req_gone, v);
 	} else if (!strcmp(name, "cascade_inflight"))
 		s->inflight = v;
+	else if (!strcmp(name, "cascade_orphaned"))
+		s->orphaned = v;
 	else if (!strcmp(name, "cascade_db_queue_depth"))
 		s->queue_depth = v;
 	else if (!strcmp(name, "cascade_db_busy_workers"))
@@ -563,8 +565,8 @@ static void render_gone_note(struct sbuf *sb, const struct live_frame *f)
 
 static void render_table(struct sbuf *sb, const struct live_frame *f)
 {
-	static const size_t width[] = {8, 8, 8, 8, 11, 8, 8, 8, 7};
-	static const char *const head[] = {"tier",  "arr/s", "ok/s",  "ret/s", "in-flight",
+	static const size_t width[] = {8, 7, 7, 7, 10, 9, 7, 7, 7, 6};
+	static const char *const head[] = {"tier",  "arr/s", "ok/s",  "ret/s", "in-flight", "orphaned",
 					   "tmo/s", "err/s", "queue", "busy"};
 	const char *red = f->color ? ANSI_RED : NULL;
 	size_t c;
@@ -607,15 +609,17 @@ static void render_table(struct sbuf *sb, const struct live_frame *f)
 		add_cell(sb, width[3], buf, NULL);
 		fmt_count(buf, sizeof(buf), tier->cur.inflight);
 		add_cell(sb, width[4], buf, NULL);
+		fmt_count(buf, sizeof(buf), tier->cur.orphaned);
+		add_cell(sb, width[5], buf, tier->cur.orphaned > 0 ? red : NULL);
 		fmt_rate(buf, sizeof(buf), r->timeouts);
-		add_cell(sb, width[5], buf, r->timeouts > 0 ? red : NULL);
+		add_cell(sb, width[6], buf, r->timeouts > 0 ? red : NULL);
 		fmt_rate(buf, sizeof(buf), r->errors);
-		add_cell(sb, width[6], buf, r->errors > 0 ? red : NULL);
+		add_cell(sb, width[7], buf, r->errors > 0 ? red : NULL);
 		if (tier->cur.has_db) {
 			fmt_count(buf, sizeof(buf), tier->cur.queue_depth);
-			add_cell(sb, width[7], buf, NULL);
-			snprintf(buf, sizeof(buf), "%.0f/%.0f", tier->cur.busy_workers, tier->cur.workers);
 			add_cell(sb, width[8], buf, NULL);
+			snprintf(buf, sizeof(buf), "%.0f/%.0f", tier->cur.busy_workers, tier->cur.workers);
+			add_cell(sb, width[9], buf, NULL);
 		}
 		sbuf_adds(sb, "\n");
 	}
@@ -712,6 +716,8 @@ void live_render_plain(struct sbuf *sb, const struct live_frame *f)
 			add_plain_rate(sb, "ret", rt->retries);
 		fmt_count(buf, sizeof(buf), tier->cur.inflight);
 		sbuf_addf(sb, " infl=%s", buf);
+		fmt_count(buf, sizeof(buf), tier->cur.orphaned);
+		sbuf_addf(sb, " orph=%s", buf);
 		add_plain_rate(sb, "tmo", rt->timeouts);
 		add_plain_rate(sb, "err", rt->errors);
 		if (tier->cur.has_db)

@@ -28,7 +28,8 @@ struct live_sample {
 	double req_timeout;  /* timeout, deadline_expired, statement_timeout */
 	double req_error;    /* every other outcome (unknown names included) */
 	double req_gone;     /* of req_error: outcome="caller_gone", work whose caller had left */
-	double inflight;     /* cascade_inflight */
+	double inflight;     /* cascade_inflight: requests awaiting their answer */
+	double orphaned;     /* cascade_orphaned: answered or abandoned, work still running */
 	double queue_depth;  /* cascade_db_queue_depth (dbsim only) */
 	double busy_workers; /* cascade_db_busy_workers */
 	double workers;	     /* cascade_db_workers */

@@ -351,6 +351,7 @@ static void live_frame_fixture(struct scenario *sc, struct live_frame *f, struct
 		tier->state = LIVE_UP;
 		tier->cur = live_counters(42, 0, 0, 0, 0, 0);
 		tier->cur.inflight = 3 + t;
+		tier->cur.orphaned = t;
 		tier->rates = (struct live_rates){.arrivals = 4 + t,
 						  .ok = 3.5,
 						  .retries = t,
@@ -413,11 +414,9 @@ Test(live, frame_table_rows)
 	f.tiers[TIER_SVC_A].state = LIVE_NO_REPLY;
 	f.tiers[TIER_SVC_B].state = LIVE_DOWN;
 	live_render_frame(&sb, &f);
-	cr_assert(strstr(sb.buf, "gateway      4.0     3.5     0.0          3     0.0     0.0\n"), "%s",
-		  sb.buf);
-	cr_assert(
-	    strstr(sb.buf, "dbsim        7.0     3.5       -          6     0.0     1.5      12    2/2\n"),
-	    "dbsim has no retries column, and its queue: %s", sb.buf);
+	cr_assert(strstr(sb.buf, "gateway     4.0    3.5    0.0         3        0    0.0    0.0\n"), "%s", sb.buf);
+	cr_assert(strstr(sb.buf, "dbsim       7.0    3.5      -         6        3    0.0    1.5     12   2/2\n"),
+		  "dbsim has no retries column, and its queue: %s", sb.buf);
 	cr_assert(strstr(sb.buf, "\n  of err/s, the caller had left: dbsim 1.5\n"), "%s", sb.buf);
 	cr_assert(strstr(sb.buf, "svc_a     no reply"));
 	cr_assert(strstr(sb.buf, "svc_b     down"));
@@ -439,9 +438,9 @@ Test(live, plain_line)
 	f.tiers[TIER_SVC_A].state = LIVE_DOWN;
 	live_render_plain(&sb, &f);
 	cr_assert_str_eq(sbuf_str(&sb),
-			 "t=42.0s gateway arr=4.0/s ok=3.5/s ret=0.0/s infl=3 tmo=0.0/s err=-"
+			 "t=42.0s gateway arr=4.0/s ok=3.5/s ret=0.0/s infl=3 orph=0 tmo=0.0/s err=-"
 			 " | svc_a down"
-			 " | dbsim arr=7.0/s ok=3.5/s infl=6 tmo=0.0/s err=1.5/s q=12 busy=2/2\n");
+			 " | dbsim arr=7.0/s ok=3.5/s infl=6 orph=3 tmo=0.0/s err=1.5/s q=12 busy=2/2\n");
 	sbuf_free(&sb);
 	scenario_free(&sc);
 }
