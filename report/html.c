@@ -581,7 +581,7 @@ static const struct plot run_plots[] = {
     {"arrivals", "Database arrivals per second against the offered client rate (log scale). Every layer's "
 		 "retries multiply the load the database sees; shaded: fault windows."},
     {"success", "Share of client requests that succeeded, by the second they were due to be sent."},
-    {"inflight", "Requests in flight at each tier: work piling up behind the slow database."},
+    {"inflight", "Requests at each tier: awaiting their answer (solid), and orphaned, answered or abandoned with their work still running (dashed): the work done for nobody."},
     {"latency", "Latency of completed client requests as a cumulative distribution (log scale)."},
     {"dbwork", "Database work per second: useful (its answer reached a client) against wasted (nobody "
 	       "was waiting for it any more)."},

@@ -141,13 +141,18 @@ done:
 
 static int write_inflight(const struct timeseries *ts, const char *dir, char *err, size_t errlen)
 {
-	FILE *f = open_dat(dir, "inflight.dat", "t_s client gateway svc_a svc_b dbsim", err, errlen);
+	FILE *f = open_dat(dir, "inflight.dat",
+			   "t_s client gateway svc_a svc_b dbsim orphaned_gateway orphaned_svc_a orphaned_svc_b "
+			   "orphaned_dbsim",
+			   err, errlen);
 	if (!f)
 		return -1;
 	for (size_t t = 0; t < ts->nsec; t++) {
 		fprintf(f, "%zu", t);
 		for (int p = 0; p < RUN_PROCS; p++)
 			num(f, timeseries_cell(ts, t, p)->inflight);
+		for (int p = RUN_PROC_OF_TIER(0); p < RUN_PROCS; p++)
+			num(f, timeseries_cell(ts, t, p)->orphaned);
 		fputc('\n', f);
 	}
 	return close_dat(f, dir, "inflight.dat", err, errlen);

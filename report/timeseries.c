@@ -61,7 +61,7 @@ void timeseries_build(const struct run *r, struct timeseries *ts)
 	ts->cell = xcalloc(ts->nsec * RUN_PROCS + 1, sizeof(*ts->cell));
 	for (size_t i = 0; i < ts->nsec * RUN_PROCS; i++) {
 		struct ts_cell *c = &ts->cell[i];
-		c->gauge_t_ms = c->inflight = c->queue_depth = c->busy_workers = c->lag_p99_ms = NAN;
+		c->gauge_t_ms = c->inflight = c->queue_depth = c->busy_workers = c->lag_p99_ms = c->orphaned = NAN;
 	}
 	for (size_t i = 0; i < r->nattempts; i++) {
 		const struct run_attempt *a = &r->attempts[i];
@@ -97,6 +97,7 @@ void timeseries_build(const struct run *r, struct timeseries *ts)
 		c->queue_depth = st->queue_depth;
 		c->busy_workers = st->busy_workers;
 		c->lag_p99_ms = st->lag_p99_ms;
+		c->orphaned = st->orphaned;
 	}
 }
 
@@ -126,6 +127,7 @@ int timeseries_write(const struct timeseries *ts, const char *path, char *err, s
 			csvw_num(w, c->queue_depth, 0);
 			csvw_num(w, c->busy_workers, 0);
 			csvw_num(w, c->lag_p99_ms, 3);
+			csvw_num(w, c->orphaned, 0);
 			csvw_end(w);
 		}
 	}

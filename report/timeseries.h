@@ -10,8 +10,9 @@
  *   retries    of which attempt > 1
  *   ok..http_error  server rows (client: attempts) by outcome, counted in
  *              the second they ended; http_error is the client's only
- *   inflight, queue_depth, busy_workers, lag_p99_ms  the process's last
- *              stats.csv sample in t_s; empty when there is none */
+ *   inflight, queue_depth, busy_workers, lag_p99_ms, orphaned  the
+ *              process's last stats.csv sample in t_s; empty when there is
+ *              none */
 #ifndef REPORT_TIMESERIES_H
 #define REPORT_TIMESERIES_H
 
@@ -22,7 +23,7 @@
 #define TIMESERIES_CSV_HEADER                                                                                \
 	"t_s,tier,arrivals,attempts,retries,ok,timeout,deadline_expired,upstream_error,conn_error,"          \
 	"cancelled,caller_gone,shed,bad_request,statement_timeout,fault_error,http_error,inflight,"          \
-	"queue_depth,busy_workers,lag_p99_ms"
+	"queue_depth,busy_workers,lag_p99_ms,orphaned"
 
 #define TS_HTTP_ERROR OUT_COUNT /* index of http_error among the outcome counts */
 
@@ -31,6 +32,7 @@ struct ts_cell {
 	unsigned outcomes[OUT_COUNT + 1]; /* enum outcome order, then http_error */
 	double gauge_t_ms;		  /* time of the sample below; NaN = none */
 	double inflight, queue_depth, busy_workers, lag_p99_ms;
+	double orphaned;
 };
 
 struct timeseries {

@@ -3,7 +3,8 @@
 # lettered for a projector.  Per run, into DIR/plots/:
 #   arrivals  database arrivals per second against the offered client rate
 #   success   client success ratio per second (by intended send time)
-#   inflight  requests in flight per tier
+#   inflight  requests in flight per tier (awaiting an answer, solid) and
+#             orphaned (answered or abandoned, work still running, dashed)
 #   latency   client latency CDF
 #   dbwork    database work per second, useful vs wasted (stacked)
 # and for two or more runs, arrivals, success and latency overlaid (one line
@@ -145,17 +146,21 @@ plot $(gq "$p/success.dat") using 1:(\$4*100) with steps lt 3 title 'success rat
 EOF
 	render "$p/inflight" <<EOF
 $faults
-set title $(gq "$name: requests in flight per tier")
+set title $(gq "$name: awaiting an answer (solid), orphaned (dashed)")
 set xlabel 'scenario time (s)'
-set ylabel 'requests in flight'
-# the key is six lines tall: room above the data for it
-set offsets 0, 0, graph 0.8, 0
-set key top left
+set ylabel 'requests'
+# the key is two columns of five: room above the data for it
+set offsets 0, 0, graph 0.5, 0
+set key top left maxrows 5 samplen 1.5 font ',12'
 plot $(gq "$p/inflight.dat") using 1:2 with lines lt 6 title 'client', \
      '' using 1:3 with lines lt 1 title 'gateway', \
      '' using 1:4 with lines lt 4 title 'svc_a', \
      '' using 1:5 with lines lt 2 title 'svc_b', \
-     '' using 1:6 with lines lt 5 title 'dbsim'$fk
+     '' using 1:6 with lines lt 5 title 'dbsim', \
+     '' using 1:7 with lines lt 1 dt 2 title 'orphaned', \
+     '' using 1:8 with lines lt 4 dt 2 title 'orphaned', \
+     '' using 1:9 with lines lt 2 dt 2 title 'orphaned', \
+     '' using 1:10 with lines lt 5 dt 2 title 'orphaned'$fk
 EOF
 	render "$p/latency" <<EOF
 set title $(gq "$name: client latency (completed requests)")
