@@ -80,22 +80,33 @@ int trace_parse(const char *value, struct traceparent *out, char *err, size_t er
 
 static const char hex_digits[] = "0123456789abcdef";
 
-/* "%016" PRIx64, without printf: ids are made several times per request,
- * two hex digits at a time. */
+/* Eight hex digits of x, most significant first, as the bytes of a
+ * little-endian word: each nibble spread to a byte, then '0'..'9' or
+ * 'a'..'f' added to all eight at once.  Stored as is, the first byte in
+ * memory must be the most significant digit. */
+static uint64_t hex8(uint32_t x)
+{
+	uint64_t y = x;
+
+	y = ((y & 0xffff0000u) << 16) | (y & 0xffffu);
+	y = ((y & UINT64_C(0x0000ff000000ff00)) << 8) | (y & UINT64_C(0x000000ff000000ff));
+	y = ((y & UINT64_C(0x00f000f000f000f0)) << 4) | (y & UINT64_C(0x000f000f000f000f));
+	/* one per byte whose nibble is 10 or more */
+	uint64_t letters = ((y + UINT64_C(0x0606060606060606)) >> 4) & UINT64_C(0x0101010101010101);
+	y += UINT64_C(0x3030303030303030) + letters * ('a' - '0' - 10);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return __builtin_bswap64(y);
+#else
+	return y;
+#endif
+}
+
+/* "%016" PRIx64, without printf: ids are made several times per request. */
 static void put_hex64(char *out, uint64_t v)
 {
-	static char pairs[256][2];
-	static int ready;
-
-	if (!ready) {
-		for (int i = 0; i < 256; i++) {
-			pairs[i][0] = hex_digits[i >> 4];
-			pairs[i][1] = hex_digits[i & 0xf];
-		}
-		ready = 1;
-	}
-	for (int i = 14; i >= 0; i -= 2, v >>= 8)
-		memcpy(out + i, pairs[v & 0xff], 2);
+	uint64_t hi = hex8((uint32_t)(v >> 32)), lo = hex8((uint32_t)v);
+	memcpy(out, &hi, 8);
+	memcpy(out + 8, &lo, 8);
 }
 
 /* At most n characters of s, as "%.*s" writes them. */
