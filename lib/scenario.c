@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "duration.h"
+#include "jsonpos.h"
 #include "util.h"
 
 /* The incident's settings, and the only place defaults live: loading starts
@@ -44,8 +45,6 @@ static const char DEFAULTS_JSON[] =
 
 /* Where a service_time object lives: its keys depend on its "dist". */
 #define SERVICE_TIME_PATH "tiers.dbsim.service_time"
-/* Deeper than any scenario needs, well below cJSON's own limit of 1000. */
-#define MAX_DEPTH 64
 /* Paths built from the schema's own keys ("tiers.dbsim.service_time.median",
  * "faults[12].duration") always fit. */
 #define PATH_LEN 128
@@ -83,523 +82,6 @@ const char *fault_kind_name(enum fault_kind k)
 	if ((unsigned)k >= ARRAY_LEN(fault_kind_names))
 		return "unknown";
 	return fault_kind_names[k];
-}
-
-static void cjson_oom(void)
-{
-	fprintf(stderr, "cascade: out of memory in cJSON\n");
-	abort();
-}
-
-/* cJSON reports allocation failure as NULL or false; the rest of cascade
- * aborts on out-of-memory, so do the same here. */
-static cJSON *must(cJSON *item)
-{
-	if (!item)
-		cjson_oom();
-	return item;
-}
-
-static void must_ok(cJSON_bool ok)
-{
-	if (!ok)
-		cjson_oom();
-}
-
-/* ---- position index: where each key of the file is ---------------------- */
-
-/* cJSON keeps no positions, so one pass over the raw text records, for every
- * object member, its path and the line:col of its key (for an array element,
- * of its first character).  The same pass is a strict JSON check: cJSON
- * accepts "01", raw control characters in strings, broken \u escapes,
- * 1e999 and duplicate keys, all of which are mistakes in a scenario. */
-struct key_pos {
-	char *path; /* "tiers.svc_a.retries", "faults[1]", "faults[1].kind" */
-	int line, col;
-};
-
-struct pos_index {
-	struct key_pos *v;
-	size_t n, cap;
-};
-
-static void pos_add(struct pos_index *idx, const char *path, int line, int col)
-{
-	if (idx->n == idx->cap) {
-		idx->cap = idx->cap ? idx->cap * 2 : 32;
-		idx->v = xrealloc(idx->v, idx->cap * sizeof(*idx->v));
-	}
-	idx->v[idx->n++] = (struct key_pos){xstrdup(path), line, col};
-}
-
-static const struct key_pos *pos_find(const struct pos_index *idx, const char *path)
-{
-	for (size_t i = 0; i < idx->n; i++)
-		if (!strcmp(idx->v[i].path, path))
-			return &idx->v[i];
-	return NULL;
-}
-
-static void pos_free(struct pos_index *idx)
-{
-	for (size_t i = 0; i < idx->n; i++)
-		free(idx->v[i].path);
-	free(idx->v);
-	*idx = (struct pos_index){0};
-}
-
-struct scan {
-	const char *s;
-	size_t len, i;
-	int line;
-	size_t line_start;     /* offset of the first byte of the current line */
-	struct pos_index *idx; /* NULL: positions are not wanted */
-	struct sbuf path;      /* path of the value being scanned */
-	int depth;
-	/* The first problem: a syntax error (msg is the hint) or a duplicate key
-	 * (msg is "path: duplicate key ..."). */
-	bool syntax;
-	int err_line, err_col;
-	char msg[256];
-};
-
-static void path_truncate(struct sbuf *sb, size_t len)
-{
-	if (sb->cap && len <= sb->len) {
-		sb->len = len;
-		sb->buf[len] = '\0';
-	}
-}
-
-/* Line and column (1-based, columns in bytes) of offset off. */
-static void line_col(const char *s, size_t off, int *line, int *col)
-{
-	size_t start = 0;
-	*line = 1;
-	for (size_t i = 0; i < off; i++) {
-		if (s[i] == '\n') {
-			(*line)++;
-			start = i + 1;
-		}
-	}
-	*col = (int)(off - start) + 1;
-}
-
-static int scan_fail(struct scan *sc, size_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int scan_fail(struct scan *sc, size_t off, const char *fmt, ...)
-{
-	va_list ap;
-
-	sc->syntax = true;
-	line_col(sc->s, off, &sc->err_line, &sc->err_col);
-	va_start(ap, fmt);
-	vsnprintf(sc->msg, sizeof(sc->msg), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static void skip_ws(struct scan *sc)
-{
-	while (sc->i < sc->len) {
-		char c = sc->s[sc->i];
-		if (c == '\n') {
-			sc->line++;
-			sc->line_start = sc->i + 1;
-		} else if (c != ' ' && c != '\t' && c != '\r') {
-			break;
-		}
-		sc->i++;
-	}
-}
-
-static bool is_word_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-static bool starts_value(char c)
-{
-	return c == '"' || c == '{' || c == '[' || c == '-' || (c >= '0' && c <= '9') || is_word_char(c) ||
-	       c == '\'';
-}
-
-/* Why the byte at off cannot start a value (or a key, when key is set). */
-static int scan_unexpected(struct scan *sc, size_t off, bool key)
-{
-	if (off >= sc->len)
-		return scan_fail(sc, off, "unexpected end of input");
-	char c = sc->s[off];
-	if (c == '\'')
-		return scan_fail(sc, off, "strings need double quotes");
-	if (c == '/')
-		return scan_fail(sc, off, "comments are not allowed in JSON");
-	if (is_word_char(c)) {
-		size_t end = off;
-		while (end < sc->len && is_word_char(sc->s[end]) && end - off < 40)
-			end++;
-		return scan_fail(sc, off, "unexpected '%.*s' (%s need double quotes)", (int)(end - off),
-				 sc->s + off, key ? "keys" : "strings");
-	}
-	if (off == 0 && (unsigned char)c == 0xef)
-		return scan_fail(sc, off, "byte order mark (save the file as UTF-8 without one)");
-	if (key)
-		return scan_fail(sc, off, "expected a key in double quotes");
-	if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
-		return scan_fail(sc, off, "unexpected byte 0x%02x", (unsigned char)c);
-	return scan_fail(sc, off, "unexpected '%c' (expected a value)", c);
-}
-
-static int hex4(const char *p, unsigned *out)
-{
-	unsigned v = 0;
-	for (int k = 0; k < 4; k++) {
-		char c = p[k];
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v |= (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v |= (unsigned)(c - 'A' + 10);
-		else
-			return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static void utf8_put(struct sbuf *sb, unsigned cp)
-{
-	char b[4];
-	size_t n;
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		b[0] = (char)(0xf0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	sbuf_add(sb, b, n);
-}
-
-/* A string at sc->i (on its opening quote); decoded into out when out is
- * not NULL, the way cJSON decodes it, so paths match cJSON's member names. */
-static int scan_string(struct scan *sc, struct sbuf *out)
-{
-	size_t open = sc->i++;
-
-	for (;;) {
-		if (sc->i >= sc->len || sc->s[sc->i] == '\n')
-			return scan_fail(sc, open, "unterminated string");
-		unsigned char c = (unsigned char)sc->s[sc->i];
-		if (c == '"') {
-			sc->i++;
-			return 0;
-		}
-		if (c < 0x20)
-			return scan_fail(
-			    sc, sc->i, "raw control character 0x%02x in a string (write it as an escape)", c);
-		if (c != '\\') {
-			if (out)
-				sbuf_add(out, &sc->s[sc->i], 1);
-			sc->i++;
-			continue;
-		}
-		size_t esc = sc->i;
-		char e = sc->i + 1 < sc->len ? sc->s[sc->i + 1] : '\0';
-		const char *plain = strchr("\"\\/bfnrt", e);
-		if (e && plain) {
-			static const char decoded[] = "\"\\/\b\f\n\r\t";
-			if (out)
-				sbuf_add(out, &decoded[plain - "\"\\/bfnrt"], 1);
-			sc->i += 2;
-			continue;
-		}
-		if (e != 'u')
-			return scan_fail(sc, esc, "invalid escape in a string");
-		unsigned cp;
-		if (sc->i + 6 > sc->len || hex4(sc->s + sc->i + 2, &cp) < 0)
-			return scan_fail(sc, esc, "invalid \\u escape (needs 4 hex digits)");
-		sc->i += 6;
-		if (cp == 0)
-			return scan_fail(sc, esc, "\\u0000 is not allowed in a string");
-		if (cp >= 0xdc00 && cp <= 0xdfff)
-			return scan_fail(sc, esc, "invalid \\u escape (unpaired surrogate)");
-		if (cp >= 0xd800 && cp <= 0xdbff) {
-			unsigned lo;
-			if (sc->i + 6 > sc->len || sc->s[sc->i] != '\\' || sc->s[sc->i + 1] != 'u' ||
-			    hex4(sc->s + sc->i + 2, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
-				return scan_fail(sc, esc, "invalid \\u escape (unpaired surrogate)");
-			sc->i += 6;
-			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-		}
-		if (out)
-			utf8_put(out, cp);
-	}
-}
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int scan_number(struct scan *sc)
-{
-	size_t start = sc->i;
-	const char *s = sc->s;
-
-	if (s[sc->i] == '-')
-		sc->i++;
-	if (sc->i < sc->len && s[sc->i] == '0') {
-		sc->i++;
-		if (sc->i < sc->len && is_digit(s[sc->i]))
-			return scan_fail(sc, start, "invalid number (no leading zeros)");
-	} else if (sc->i < sc->len && is_digit(s[sc->i])) {
-		while (sc->i < sc->len && is_digit(s[sc->i]))
-			sc->i++;
-	} else {
-		return scan_fail(sc, start, "invalid number");
-	}
-	if (sc->i < sc->len && s[sc->i] == '.') {
-		sc->i++;
-		if (sc->i >= sc->len || !is_digit(s[sc->i]))
-			return scan_fail(sc, start, "invalid number (needs a digit after '.')");
-		while (sc->i < sc->len && is_digit(s[sc->i]))
-			sc->i++;
-	}
-	if (sc->i < sc->len && (s[sc->i] == 'e' || s[sc->i] == 'E')) {
-		sc->i++;
-		if (sc->i < sc->len && (s[sc->i] == '+' || s[sc->i] == '-'))
-			sc->i++;
-		if (sc->i >= sc->len || !is_digit(s[sc->i]))
-			return scan_fail(sc, start, "invalid number (bad exponent)");
-		while (sc->i < sc->len && is_digit(s[sc->i]))
-			sc->i++;
-	}
-	/* "duration": 60s is a likely slip; say so rather than "missing ','". */
-	if (sc->i < sc->len && is_word_char(s[sc->i])) {
-		size_t end = sc->i;
-		while (end < sc->len && is_word_char(s[end]) && end - start < 40)
-			end++;
-		return scan_fail(sc, start, "unexpected '%.*s' (strings need double quotes)",
-				 (int)(end - start), s + start);
-	}
-	/* cJSON turns 1e999 into infinity, and keeps integers in a double:
-	 * past 2^53 it would silently read 9007199254740993 as ...992. */
-	char *text = xmalloc(sc->i - start + 1);
-	memcpy(text, s + start, sc->i - start);
-	text[sc->i - start] = '\0';
-	double v = strtod(text, NULL);
-	/* 2^53 itself is exact; the rounding makes anything above compare equal. */
-	bool inexact = !strpbrk(text, ".eE") && fabs(v) >= 9007199254740992.0 &&
-		       strcmp(text + (text[0] == '-'), "9007199254740992");
-	free(text);
-	if (!isfinite(v))
-		return scan_fail(sc, start, "number out of range");
-	if (inexact)
-		return scan_fail(sc, start, "integer out of range (above 2^53 it is not exact)");
-	return 0;
-}
-
-static int scan_value(struct scan *sc);
-
-static int scan_object(struct scan *sc)
-{
-	size_t parent_len = sc->path.len;
-	struct seen_key {
-		char *key;
-		int line;
-	} *seen = NULL;
-	size_t nseen = 0, seen_cap = 0;
-	struct sbuf key = SBUF_INIT;
-	int rc = -1;
-
-	sc->i++; /* '{' */
-	skip_ws(sc);
-	if (sc->i < sc->len && sc->s[sc->i] == '}') {
-		sc->i++;
-		return 0;
-	}
-	for (;;) {
-		skip_ws(sc);
-		if (sc->i >= sc->len) {
-			scan_fail(sc, sc->i, "unexpected end of input (an object is not closed)");
-			goto done;
-		}
-		if (sc->s[sc->i] != '"') {
-			scan_unexpected(sc, sc->i, true);
-			goto done;
-		}
-		int line = sc->line, col = (int)(sc->i - sc->line_start) + 1;
-		sbuf_reset(&key);
-		if (scan_string(sc, &key) < 0)
-			goto done;
-		path_truncate(&sc->path, parent_len);
-		if (parent_len)
-			sbuf_adds(&sc->path, ".");
-		sbuf_adds(&sc->path, sbuf_str(&key));
-		for (size_t k = 0; k < nseen; k++) {
-			if (!strcmp(seen[k].key, sbuf_str(&key))) {
-				sc->syntax = false;
-				sc->err_line = line;
-				sc->err_col = col;
-				snprintf(sc->msg, sizeof(sc->msg), "%s: duplicate key (first at line %d)",
-					 sbuf_str(&sc->path), seen[k].line);
-				goto done;
-			}
-		}
-		if (nseen == seen_cap) {
-			seen_cap = seen_cap ? seen_cap * 2 : 8;
-			seen = xrealloc(seen, seen_cap * sizeof(*seen));
-		}
-		seen[nseen++] = (struct seen_key){xstrdup(sbuf_str(&key)), line};
-		if (sc->idx)
-			pos_add(sc->idx, sbuf_str(&sc->path), line, col);
-
-		skip_ws(sc);
-		if (sc->i >= sc->len || sc->s[sc->i] != ':') {
-			scan_fail(sc, sc->i, "expected ':' after the key");
-			goto done;
-		}
-		sc->i++;
-		skip_ws(sc);
-		if (scan_value(sc) < 0)
-			goto done;
-		path_truncate(&sc->path, parent_len);
-		skip_ws(sc);
-		if (sc->i >= sc->len) {
-			scan_fail(sc, sc->i, "unexpected end of input (an object is not closed)");
-			goto done;
-		}
-		if (sc->s[sc->i] == '}') {
-			sc->i++;
-			break;
-		}
-		if (sc->s[sc->i] != ',') {
-			scan_fail(sc, sc->i,
-				  starts_value(sc->s[sc->i]) ? "missing ',' before this member"
-							     : "expected ',' or '}'");
-			goto done;
-		}
-		size_t comma = sc->i++;
-		skip_ws(sc);
-		if (sc->i < sc->len && sc->s[sc->i] == '}') {
-			scan_fail(sc, comma, "trailing comma before '}'");
-			goto done;
-		}
-	}
-	rc = 0;
-done:
-	path_truncate(&sc->path, parent_len);
-	for (size_t k = 0; k < nseen; k++)
-		free(seen[k].key);
-	free(seen);
-	sbuf_free(&key);
-	return rc;
-}
-
-static int scan_array(struct scan *sc)
-{
-	size_t parent_len = sc->path.len;
-
-	sc->i++; /* '[' */
-	skip_ws(sc);
-	if (sc->i < sc->len && sc->s[sc->i] == ']') {
-		sc->i++;
-		return 0;
-	}
-	for (size_t n = 0;; n++) {
-		skip_ws(sc);
-		path_truncate(&sc->path, parent_len);
-		sbuf_addf(&sc->path, "[%zu]", n);
-		if (sc->idx && sc->i < sc->len)
-			pos_add(sc->idx, sbuf_str(&sc->path), sc->line, (int)(sc->i - sc->line_start) + 1);
-		if (scan_value(sc) < 0)
-			return -1;
-		path_truncate(&sc->path, parent_len);
-		skip_ws(sc);
-		if (sc->i >= sc->len)
-			return scan_fail(sc, sc->i, "unexpected end of input (an array is not closed)");
-		if (sc->s[sc->i] == ']') {
-			sc->i++;
-			return 0;
-		}
-		if (sc->s[sc->i] != ',')
-			return scan_fail(sc, sc->i,
-					 starts_value(sc->s[sc->i]) ? "missing ',' before this element"
-								    : "expected ',' or ']'");
-		size_t comma = sc->i++;
-		skip_ws(sc);
-		if (sc->i < sc->len && sc->s[sc->i] == ']')
-			return scan_fail(sc, comma, "trailing comma before ']'");
-	}
-}
-
-static int scan_value(struct scan *sc)
-{
-	if (sc->i >= sc->len)
-		return scan_fail(sc, sc->i, "unexpected end of input (expected a value)");
-	char c = sc->s[sc->i];
-	if (c == '{' || c == '[') {
-		if (sc->depth >= MAX_DEPTH)
-			return scan_fail(sc, sc->i, "nesting deeper than %d levels", MAX_DEPTH);
-		sc->depth++;
-		int rc = c == '{' ? scan_object(sc) : scan_array(sc);
-		sc->depth--;
-		return rc;
-	}
-	if (c == '"')
-		return scan_string(sc, NULL);
-	if (c == '-' || is_digit(c))
-		return scan_number(sc);
-	static const char *const words[] = {"true", "false", "null"};
-	for (size_t k = 0; k < ARRAY_LEN(words); k++) {
-		size_t n = strlen(words[k]);
-		if (sc->len - sc->i >= n && !memcmp(sc->s + sc->i, words[k], n) &&
-		    (sc->i + n == sc->len || !is_word_char(sc->s[sc->i + n]))) {
-			sc->i += n;
-			return 0;
-		}
-	}
-	return scan_unexpected(sc, sc->i, false);
-}
-
-/* Scan one whole JSON text: a value and nothing after it but whitespace.
- * Member paths start with prefix (may be ""). */
-static int scan_text(struct scan *sc, const char *s, size_t len, const char *prefix, struct pos_index *idx)
-{
-	*sc = (struct scan){.s = s, .len = len, .line = 1, .idx = idx};
-	sbuf_adds(&sc->path, prefix);
-	int rc = -1;
-
-	skip_ws(sc);
-	if (sc->i >= sc->len) {
-		scan_fail(sc, sc->i, "empty document");
-		goto done;
-	}
-	if (scan_value(sc) < 0)
-		goto done;
-	skip_ws(sc);
-	if (sc->i < sc->len) {
-		scan_fail(sc, sc->i, "unexpected text after the end of the document");
-		goto done;
-	}
-	rc = 0;
-done:
-	sbuf_free(&sc->path);
-	return rc;
 }
 
 /* ---- merging: defaults <- file <- overrides ----------------------------- */
@@ -669,11 +151,11 @@ static void merge_into(cJSON *dst, cJSON *src, const char *path, struct origins 
 		} else {
 			origin_add(o, child, set);
 			if (old) {
-				must_ok(cJSON_ReplaceItemViaPointer(dst, old, item));
+				jsonpos_must_ok(cJSON_ReplaceItemViaPointer(dst, old, item));
 			} else {
 				/* cJSON frees the item's old name while adding it. */
 				char *name = xstrdup(item->string);
-				must_ok(cJSON_AddItemToObject(dst, name, item));
+				jsonpos_must_ok(cJSON_AddItemToObject(dst, name, item));
 				free(name);
 			}
 		}
@@ -688,7 +170,7 @@ static long parse_index(const char *seg)
 	if (!*seg || strlen(seg) > 9)
 		return -1;
 	for (const char *p = seg; *p; p++)
-		if (!is_digit(*p))
+		if (*p < '0' || *p > '9')
 			return -1;
 	if (seg[0] == '0' && seg[1])
 		return -1;
@@ -701,22 +183,22 @@ static long parse_index(const char *seg)
  * an error rather than a surprising string. */
 static cJSON *override_value(const char *set, const char *path, const char *text, char *err, size_t errlen)
 {
-	struct scan sc;
-	size_t len = strlen(text);
+	struct jsonpos_error perr;
+	cJSON *value = jsonpos_parse(text, strlen(text), path, NULL, &perr);
 
-	if (scan_text(&sc, text, len, path, NULL) == 0)
-		return must(cJSON_ParseWithLengthOpts(text, len, NULL, 0));
-	if (!sc.syntax) {
-		errf(err, errlen, "--set %s: %s", set, sc.msg);
+	if (value)
+		return value;
+	if (!perr.syntax) {
+		errf(err, errlen, "--set %s: %s", set, perr.msg);
 		return NULL;
 	}
 	size_t lead = strspn(text, " \t\r\n");
 	if (text[lead] == '{' || text[lead] == '[' || text[lead] == '"') {
 		errf(err, errlen, "--set %s: %s: syntax error in the value at col %d: %s", set, path,
-		     sc.err_col, sc.msg);
+		     perr.col, perr.msg);
 		return NULL;
 	}
-	return must(cJSON_CreateString(text));
+	return jsonpos_must(cJSON_CreateString(text));
 }
 
 /* Apply one "key.path=value": create missing objects on the way, index
@@ -802,22 +284,22 @@ static int apply_set(cJSON *doc, const char *set, size_t set_index, struct origi
 			}
 			origin_add(o, path, set_index);
 			if (index >= 0 && next)
-				must_ok(cJSON_ReplaceItemViaPointer(cur, next, value));
+				jsonpos_must_ok(cJSON_ReplaceItemViaPointer(cur, next, value));
 			else if (index >= 0)
-				must_ok(cJSON_AddItemToArray(cur, value));
+				jsonpos_must_ok(cJSON_AddItemToArray(cur, value));
 			else if (next)
-				must_ok(cJSON_ReplaceItemInObjectCaseSensitive(cur, seg, value));
+				jsonpos_must_ok(cJSON_ReplaceItemInObjectCaseSensitive(cur, seg, value));
 			else
-				must_ok(cJSON_AddItemToObject(cur, seg, value));
+				jsonpos_must_ok(cJSON_AddItemToObject(cur, seg, value));
 			value = NULL;
 			break;
 		}
 		if (!next) {
-			next = must(cJSON_CreateObject());
+			next = jsonpos_must(cJSON_CreateObject());
 			if (index >= 0)
-				must_ok(cJSON_AddItemToArray(cur, next));
+				jsonpos_must_ok(cJSON_AddItemToArray(cur, next));
 			else
-				must_ok(cJSON_AddItemToObject(cur, seg, next));
+				jsonpos_must_ok(cJSON_AddItemToObject(cur, seg, next));
 			origin_add(o, sbuf_str(&norm), set_index);
 		}
 		cur = next;
@@ -836,7 +318,7 @@ done:
 
 struct check {
 	const char *file; /* as given; NULL: defaults only */
-	const struct pos_index *pos;
+	const struct jsonpos *pos;
 	char *const *sets;
 	const struct origins *ov;
 	char *err;
@@ -873,7 +355,7 @@ static void fail(struct check *ck, const char *path, const char *fmt, ...)
 	va_list ap;
 	int cls = 2;
 	long a = 0, b = 0;
-	const struct key_pos *kp = NULL;
+	const struct jsonpos_key *kp = NULL;
 	long set = -1;
 
 	va_start(ap, fmt);
@@ -891,7 +373,7 @@ static void fail(struct check *ck, const char *path, const char *fmt, ...)
 	}
 	char *p = xstrdup(path);
 	while (set < 0 && !kp) {
-		kp = pos_find(ck->pos, p);
+		kp = jsonpos_find(ck->pos, p);
 		if (kp)
 			break;
 		for (size_t i = ck->ov->n; i-- > 0;) {
@@ -938,7 +420,7 @@ static long writer(const struct check *ck, const char *path)
 	for (size_t i = ck->ov->n; i-- > 0;)
 		if (path_within(path, ck->ov->v[i].path))
 			return 2 + (long)ck->ov->v[i].set;
-	return pos_find(ck->pos, path) ? 1 : 0;
+	return jsonpos_find(ck->pos, path) ? 1 : 0;
 }
 
 /* parent.key into out (PATH_LEN bytes); copied by hand because schema paths
@@ -1417,7 +899,9 @@ static bool is_http_token(const char *s)
 		return false;
 	for (; *s; s++) {
 		char c = *s;
-		if (!is_word_char(c) && !strchr("!#$%&'*+-.^`|~", c))
+		bool word =
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+		if (!word && !strchr("!#$%&'*+-.^`|~", c))
 			return false;
 	}
 	return true;
@@ -1681,31 +1165,23 @@ static int read_file(const char *path, char **out, size_t *outlen, char *err, si
 
 /* The text as a cJSON object, with the position of each of its keys; name
  * is what messages call it. */
-static cJSON *parse_text(const char *name, const char *text, size_t len, struct pos_index *pos, char *err,
+static cJSON *parse_text(const char *name, const char *text, size_t len, struct jsonpos *pos, char *err,
 			 size_t errlen)
 {
-	struct scan sc;
+	struct jsonpos_error perr;
+	cJSON *doc = jsonpos_parse(text, len, "", pos, &perr);
 
-	if (scan_text(&sc, text, len, "", pos) < 0) {
-		if (sc.syntax)
-			errf(err, errlen, "%s:%d:%d: syntax error: %s", name, sc.err_line, sc.err_col,
-			     sc.msg);
-		else
-			errf(err, errlen, "%s:%d:%d: %s", name, sc.err_line, sc.err_col, sc.msg);
-		return NULL;
-	}
-	size_t lead = strspn(text, " \t\r\n");
-	if (text[lead] != '{') {
-		int line, col;
-		line_col(text, lead, &line, &col);
-		errf(err, errlen, "%s:%d:%d: expected a JSON object at the top level", name, line, col);
-		return NULL;
-	}
-	const char *end = NULL;
-	cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	if (!doc) {
-		/* The scan accepted it, so only memory can be short here. */
-		cjson_oom();
+		errf(err, errlen, "%s:%d:%d: %s%s", name, perr.line, perr.col,
+		     perr.syntax ? "syntax error: " : "", perr.msg);
+		return NULL;
+	}
+	if (!cJSON_IsObject(doc)) {
+		int line, col;
+		jsonpos_line_col(text, strspn(text, " \t\r\n"), &line, &col);
+		errf(err, errlen, "%s:%d:%d: expected a JSON object at the top level", name, line, col);
+		cJSON_Delete(doc);
+		return NULL;
 	}
 	return doc;
 }
@@ -1723,15 +1199,13 @@ static void free_fields(struct scenario *sc)
 static int load(struct scenario *sc, const char *name, const char *text, size_t len, char *const *sets,
 		size_t nsets, char *err, size_t errlen)
 {
-	struct pos_index pos = {0};
+	struct jsonpos pos = {0};
 	struct origins ov = {0};
 	cJSON *doc = NULL;
 	int rc = -1;
 
 	memset(sc, 0, sizeof(*sc));
-	doc = cJSON_Parse(DEFAULTS_JSON);
-	if (!doc)
-		cjson_oom();
+	doc = jsonpos_must(cJSON_Parse(DEFAULTS_JSON));
 	if (text) {
 		cJSON *file = parse_text(name, text, len, &pos, err, errlen);
 		if (!file)
@@ -1754,7 +1228,7 @@ static int load(struct scenario *sc, const char *name, const char *text, size_t 
 	rc = 0;
 done:
 	cJSON_Delete(doc);
-	pos_free(&pos);
+	jsonpos_free(&pos);
 	origins_free(&ov);
 	return rc;
 }
@@ -1790,8 +1264,7 @@ char *scenario_resolved_json(const struct scenario *sc)
 	if (!sc || !sc->resolved)
 		return NULL;
 	char *text = cJSON_Print(sc->resolved);
-	if (!text)
-		cjson_oom();
+	jsonpos_must_ok(text != NULL);
 	char *out = xasprintf("%s\n", text);
 	cJSON_free(text);
 	return out;
