@@ -1,8 +1,9 @@
 /* scenario: one JSON file describes a whole run; this module loads it on top
  * of the built-in defaults (the incident's), applies --set overrides, checks
  * every key, and hands out plain structs.  All durations in the structs are
- * scenario milliseconds; rates are per scenario second.  Every key, unit and
- * default is documented in scenarios/README.md.
+ * scenario milliseconds; rates are per scenario second.  Every key, with
+ * its type, bounds, default and the field it fills, is described once, in
+ * the table of lib/schema.c; scenarios/README.md shows it.
  *
  * Errors name the place and the key:
  *   "scenarios/x.json:12:5: tiers.svc_a.retries: expected an integer >= 0"
