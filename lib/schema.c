@@ -132,7 +132,7 @@ static const struct schema_key keys[] = {
 	 .doc = "Queries waiting for a worker; one more is shed with 503."},
 	{"tiers.dbsim.service_time", SCHEMA_DIST,
 	 .def = "{\"dist\": \"lognormal\", \"median\": \"50ms\", \"p99\": \"250ms\"}",
-	 FIELD(struct db_cfg, service_time), .doc = "How long a query runs."},
+	 FIELD(struct db_cfg, service_time), .doc = "How long a query runs; see below."},
 	{"tiers.dbsim.statement_timeout", SCHEMA_OPT_DURATION, .def = "15s",
 	 FIELD(struct db_cfg, statement_timeout_ms), .doc = "A query running this long is aborted with 500."},
 	{"tiers.dbsim.honor_deadline", SCHEMA_BOOL, .def = "false", FIELD(struct db_cfg, honor_deadline),
