@@ -51,6 +51,12 @@ struct db_cfg {
 	double check_interval_ms;    /* how often a running query checks its deadline */
 };
 
+/* The network between the tiers, as the virtual engine simulates it (the
+ * real chain has the real network). */
+struct network_cfg {
+	struct dist hop_latency; /* one-way delay of each message between two tiers; may be 0 */
+};
+
 enum arrival_kind { ARRIVAL_CONSTANT, ARRIVAL_POISSON };
 struct load_cfg {
 	enum arrival_kind arrival;
@@ -86,6 +92,7 @@ struct scenario {
 	struct deadline_cfg deadline;
 	struct tier_cfg tiers[TIER_FORWARDERS];
 	struct db_cfg db;
+	struct network_cfg network;
 	struct fault *faults;
 	size_t nfaults;
 	void *resolved; /* cJSON *: defaults + file + overrides, as saved with a run */
@@ -99,7 +106,8 @@ struct scenario {
  * merges into the object it replaces, member by member; anything else
  * (arrays included) replaces.  A set path names array elements by number
  * ("faults.0.start"); the number one past the end appends.  Setting a
- * different service_time.dist drops the old dist's parameters.  The whole
+ * different dist on a distribution (tiers.dbsim.service_time,
+ * network.hop_latency) drops the old dist's parameters.  The whole
  * result is checked at once; of several problems, the one earliest in the
  * file is reported, else the one from the first --set. */
 int scenario_load(struct scenario *sc, const char *path, char *const *sets, size_t nsets, char *err,

@@ -96,6 +96,14 @@ static const struct schema_key keys[] = {
 	 .doc = "Subtracted from the remaining budget before it is sent downstream, for the time the hop "
 		"itself takes."},
 
+	{"network", SCHEMA_OBJECT, FIELD(struct scenario, network),
+	 .doc = "The network between the tiers, as the virtual engine simulates it."},
+	{"network.hop_latency", SCHEMA_DIST, SCHEMA_ZERO_OK,
+	 .def = "{\"dist\": \"lognormal\", \"median\": \"40us\", \"p99\": \"55us\"}",
+	 FIELD(struct network_cfg, hop_latency),
+	 .doc = "One-way delay of each message between two tiers (request, reply, or a connection's close), "
+		"scenario time; used by the virtual engine only (the real chain has the real network)."},
+
 	{"tiers", SCHEMA_OBJECT, .doc = "`gateway`, `svc_a`, `svc_b` (forwarding tiers) and `dbsim`."},
 	{"tiers.*", SCHEMA_OBJECT, .names = tier_names, .nnames = TIER_FORWARDERS,
 	 .offset = offsetof(struct scenario, tiers), .size = sizeof(struct tier_cfg),
