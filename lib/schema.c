@@ -24,8 +24,8 @@ static const char *const fault_kind_docs[] = {
     "Added delay: before a tier forwards a request, or on top of dbsim's service time.",
     "That fraction of arriving requests is answered 500 at once.",
     "Requests arriving in the window are accepted and never answered; only the caller leaving ends them.",
-    "dbsim: the number of workers (0: queries only queue). A forwarding tier: its `max_inflight`, which "
-    "must be >= 1 there (0 would mean unlimited).",
+    ("dbsim: the number of workers (0: queries only queue). A forwarding tier: its `max_inflight`, which "
+     "must be >= 1 there (0 would mean unlimited)."),
 };
 static const char *const forwarder_timeouts[TIER_FORWARDERS] = {"30s", "25s", "20s"};
 
