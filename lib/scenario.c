@@ -18,8 +18,6 @@
 #include "util.h"
 #include "validate.h"
 
-/* ---- loading ------------------------------------------------------------- */
-
 static int read_file(const char *path, char **out, size_t *outlen, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");

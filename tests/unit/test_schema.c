@@ -285,3 +285,40 @@ Test(schema, every_key_names_itself_when_wrong)
 		}
 	}
 }
+
+/* The members the table marks required are the ones a fault cannot do
+ * without (validate_fault says so in code; the README, from the table). */
+Test(schema, a_fault_needs_exactly_its_required_members)
+{
+	static const char *const member[] = {"tier", "kind", "start", "duration"};
+	static const char *const value[] = {"\"dbsim\"", "\"stall\"", "\"1s\"", "\"1s\""};
+	const struct schema_key *elem = schema_find("faults[*]");
+	size_t required = 0;
+
+	for (const struct schema_key *k = schema_next_child(elem, NULL); k; k = schema_next_child(elem, k)) {
+		if (!(k->flags & SCHEMA_REQUIRED))
+			continue;
+		required++;
+		struct sbuf set = SBUF_INIT;
+		sbuf_adds(&set, "faults.0={");
+		for (size_t i = 0, n = 0; i < ARRAY_LEN(member); i++)
+			if (strcmp(member[i], schema_name(k)))
+				sbuf_addf(&set, "%s\"%s\": %s", n++ ? ", " : "", member[i], value[i]);
+		sbuf_adds(&set, "}");
+		char *sets[] = {set.buf}, err[ERR_LEN] = "", want[ERR_LEN];
+		struct scenario sc;
+		cr_assert_eq(scenario_load(&sc, NULL, sets, 1, err, sizeof(err)), -1, "%s accepted", set.buf);
+		snprintf(want, sizeof(want), "--set %s: faults[0]: missing key '%s'", set.buf,
+			 schema_name(k));
+		cr_assert_str_eq(err, want);
+		scenario_free(&sc);
+		sbuf_free(&set);
+	}
+	cr_assert_eq(required, 3);
+	char *whole[] = {
+	    "faults.0={\"tier\": \"dbsim\", \"kind\": \"stall\", \"start\": \"1s\", \"duration\": \"1s\"}"};
+	char err[ERR_LEN] = "";
+	struct scenario sc;
+	cr_assert_eq(scenario_load(&sc, NULL, whole, 1, err, sizeof(err)), 0, "%s", err);
+	scenario_free(&sc);
+}
