@@ -214,11 +214,11 @@ const struct schema_key *schema_key(size_t i)
 
 const char *schema_name(const struct schema_key *k)
 {
-	size_t n = strlen(k->path);
-	if (n >= 3 && !strcmp(k->path + n - 3, "[*]"))
-		return k->path + n - 3;
-	const char *dot = strrchr(k->path, '.');
-	return dot ? dot + 1 : k->path;
+	const char *name = k->path;
+	for (const char *p = k->path; *p; p++)
+		if (*p == '.' || *p == '[')
+			name = *p == '.' ? p + 1 : p;
+	return name;
 }
 
 /* Length of the parent's path: "a.b" -> 1, "faults[*]" -> 6, "a" -> 0. */
@@ -252,15 +252,19 @@ static bool is_descendant(const struct schema_key *parent, const struct schema_k
 	return !strncmp(k->path, parent->path, n) && (k->path[n] == '.' || k->path[n] == '[');
 }
 
+/* The table is depth-first, each row's members right after it: the next
+ * member of parent after prev is the first row past prev's own members,
+ * if that row is still below parent. */
 const struct schema_key *schema_next_child(const struct schema_key *parent, const struct schema_key *prev)
 {
-	const struct schema_key *k = prev ? prev + 1 : parent ? parent + 1 : keys;
-	size_t want = parent ? strlen(parent->path) : 0;
+	const struct schema_key *end = keys + ARRAY_LEN(keys), *k;
 
-	for (; k < keys + ARRAY_LEN(keys) && is_descendant(parent, k); k++)
-		if (parent_len(k->path) == want)
-			return k;
-	return NULL;
+	if (!prev)
+		k = parent ? parent + 1 : keys;
+	else
+		for (k = prev + 1; k < end && is_descendant(prev, k); k++)
+			;
+	return k < end && is_descendant(parent, k) ? k : NULL;
 }
 
 /* Whether the concrete path s is an instance of the table's path pat. */

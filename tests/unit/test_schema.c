@@ -75,6 +75,16 @@ Test(schema, the_table_is_well_formed)
 			cr_assert(parent && parent < k, "%s: parent missing or after it", k->path);
 		for (size_t j = 0; j < i; j++)
 			cr_assert_str_neq(schema_key(j)->path, k->path, "%s twice", k->path);
+		/* ... and a row's members and theirs follow it without a gap
+		 * (schema_next_child relies on it). */
+		bool inside = true;
+		for (size_t j = i + 1; j < n; j++) {
+			const char *p = schema_key(j)->path;
+			size_t len = strlen(k->path);
+			bool below = !strncmp(p, k->path, len) && (p[len] == '.' || p[len] == '[');
+			cr_assert(inside || !below, "%s: %s is apart from the rows below it", k->path, p);
+			inside &= below;
+		}
 		cr_assert_eq(schema_find(k->path), k, "%s: schema_find", k->path);
 		if (is_each(k))
 			cr_assert(k->nnames > 0 && k->stride > 0, "%s: instances", k->path);
