@@ -5,11 +5,12 @@
  * of scenarios/README.md (make schema-doc) all come from this table; rules
  * that span keys are small named functions the table points to.
  *
- * Adding a key: one line in the table (lib/schema.c) and the code that uses
- * the field it fills.
+ * Adding a key: one line in the table (lib/schema.c), the field it fills
+ * and the code that uses it; then make schema-doc for the README.
  *
- * The table is read-only and walked in order, parents before children, the
- * order in which the resolved JSON lists the keys.  Paths:
+ * The table is read-only and walked in order: each row is followed by its
+ * members and theirs (test_schema checks it), in the order in which the
+ * resolved JSON lists the keys.  Paths:
  *   "load.rate"          a member
  *   "tiers.*.retries"    "*" stands for each of the row "tiers.*"'s names
  *                        (the forwarding tiers): tiers.gateway.retries, ...
