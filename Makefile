@@ -8,6 +8,7 @@
 #   make test-asan  the whole test suite under ASan/UBSan
 #   make test-valgrind  unit and integration tests under valgrind memcheck
 #   make lint       shellcheck on every script (part of make test)
+#   make schema-doc rewrite the key tables of scenarios/README.md from lib/schema.c
 # Variables: CC (gcc or clang), BUILD (output folder), SAN=1 (sanitizers).
 
 CC      ?= cc
@@ -27,7 +28,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-PROGS      := gateway svc_a svc_b dbsim loadgen report live virtual
+PROGS      := gateway svc_a svc_b dbsim loadgen report live virtual schemadoc
 # The decision cores (core/) and the shared library (lib/) make one archive.
 LIB_SRC    := $(sort $(wildcard core/*.c lib/*.c))
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -45,7 +46,7 @@ Q :=
 endif
 
 .PHONY: all progs clean deps test unit integration lint demo bench soak asan test-asan san valgrind \
-	test-valgrind clang format crosscheck
+	test-valgrind clang format crosscheck schema-doc
 all: $(BINS) $(BUILD)/bin/unit-tests $(BUILD)/bin/integration-tests
 progs: $(BINS)
 
@@ -149,6 +150,11 @@ crosscheck: all
 
 format:
 	$(Q)clang-format -i lib/*.[ch] */*.c
+
+# The README's key tables come from the schema; a unit test fails when the
+# checked-in ones differ.
+schema-doc: $(BUILD)/bin/schemadoc
+	$(Q)$(BUILD)/bin/schemadoc scenarios/README.md
 
 clean:
 	rm -rf build build-san build-clang

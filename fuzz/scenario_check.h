@@ -55,6 +55,12 @@ static inline void fuzz_check_scenario(const struct scenario *sc)
 		FUZZ_CHECK(d->b_ms >= d->a_ms, "service_time %g..%g", d->a_ms, d->b_ms);
 	FUZZ_CHECK(fuzz_ms_ok(sc->db.statement_timeout_ms, 0) && fuzz_ms_ok(sc->db.check_interval_ms, 1),
 		   "db durations");
+	/* The network may be ideal: its durations may be 0. */
+	const struct dist *hop = &sc->network.hop_latency;
+	FUZZ_CHECK(fuzz_ms_ok(hop->a_ms, 0) && fuzz_ms_ok(hop->b_ms, 0), "hop_latency %g, %g", hop->a_ms,
+		   hop->b_ms);
+	if (hop->kind == DIST_UNIFORM || hop->kind == DIST_LOGNORMAL)
+		FUZZ_CHECK(hop->b_ms >= hop->a_ms, "hop_latency %g..%g", hop->a_ms, hop->b_ms);
 	for (size_t i = 0; i < sc->nfaults; i++) {
 		const struct fault *f = &sc->faults[i];
 		FUZZ_CHECK((unsigned)f->tier < TIER_COUNT, "faults[%zu].tier %d", i, (int)f->tier);

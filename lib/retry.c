@@ -7,7 +7,7 @@
 
 #include "util.h"
 
-static const char *const jitter_names[] = {
+const char *const jitter_names[JITTER_COUNT] = {
     [JITTER_NONE] = "none",
     [JITTER_FULL] = "full",
     [JITTER_EQUAL] = "equal",

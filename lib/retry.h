@@ -14,6 +14,8 @@
 #include "rng.h"
 
 enum jitter { JITTER_NONE, JITTER_FULL, JITTER_EQUAL, JITTER_DECORRELATED };
+#define JITTER_COUNT 4
+extern const char *const jitter_names[JITTER_COUNT]; /* by enum jitter: "none", "full", ... */
 
 enum retry_on {
 	RETRY_ON_TIMEOUT = 1u << 0,       /* the attempt timed out */

@@ -1,8 +1,9 @@
 /* scenario: one JSON file describes a whole run; this module loads it on top
  * of the built-in defaults (the incident's), applies --set overrides, checks
  * every key, and hands out plain structs.  All durations in the structs are
- * scenario milliseconds; rates are per scenario second.  Every key, unit and
- * default is documented in scenarios/README.md.
+ * scenario milliseconds; rates are per scenario second.  Every key, with
+ * its type, bounds, default and the field it fills, is described once, in
+ * the table of lib/schema.c; scenarios/README.md shows it.
  *
  * Errors name the place and the key:
  *   "scenarios/x.json:12:5: tiers.svc_a.retries: expected an integer >= 0"
@@ -50,6 +51,12 @@ struct db_cfg {
 	double check_interval_ms;    /* how often a running query checks its deadline */
 };
 
+/* The network between the tiers, as the virtual engine simulates it (the
+ * real chain has the real network). */
+struct network_cfg {
+	struct dist hop_latency; /* one-way delay of each message between two tiers; may be 0 */
+};
+
 enum arrival_kind { ARRIVAL_CONSTANT, ARRIVAL_POISSON };
 struct load_cfg {
 	enum arrival_kind arrival;
@@ -60,11 +67,6 @@ struct load_cfg {
 					   * attempt_timeout_ms = client_timeout_ms */
 	int max_outstanding;       /* cap on attempts in flight; 0 = unlimited */
 	double drain_ms;           /* after the last send, how long to wait for answers */
-};
-
-/* The network between tiers, as the virtual engine models it. */
-struct network_cfg {
-	struct dist hop_latency; /* one-way delay of each message */
 };
 
 struct deadline_cfg {
@@ -88,9 +90,9 @@ struct scenario {
 	double time_scale; /* real = scenario * time_scale; > 0 */
 	struct load_cfg load;
 	struct deadline_cfg deadline;
-	struct network_cfg network;
 	struct tier_cfg tiers[TIER_FORWARDERS];
 	struct db_cfg db;
+	struct network_cfg network;
 	struct fault *faults;
 	size_t nfaults;
 	void *resolved; /* cJSON *: defaults + file + overrides, as saved with a run */
@@ -104,7 +106,8 @@ struct scenario {
  * merges into the object it replaces, member by member; anything else
  * (arrays included) replaces.  A set path names array elements by number
  * ("faults.0.start"); the number one past the end appends.  Setting a
- * different service_time.dist drops the old dist's parameters.  The whole
+ * different dist on a distribution (tiers.dbsim.service_time,
+ * network.hop_latency) drops the old dist's parameters.  The whole
  * result is checked at once; of several problems, the one earliest in the
  * file is reported, else the one from the first --set. */
 int scenario_load(struct scenario *sc, const char *path, char *const *sets, size_t nsets, char *err,

@@ -113,6 +113,9 @@ static void assert_scenario_eq(const struct scenario *a, const struct scenario *
 	cr_assert_eq(a->db.honor_deadline, b->db.honor_deadline);
 	cr_assert_eq(a->db.honor_cancel, b->db.honor_cancel);
 	cr_assert_eq(a->db.check_interval_ms, b->db.check_interval_ms);
+	cr_assert_eq(a->network.hop_latency.kind, b->network.hop_latency.kind);
+	cr_assert_eq(a->network.hop_latency.a_ms, b->network.hop_latency.a_ms);
+	cr_assert_eq(a->network.hop_latency.b_ms, b->network.hop_latency.b_ms);
 	cr_assert_eq(a->nfaults, b->nfaults);
 	for (size_t i = 0; i < a->nfaults; i++) {
 		cr_assert_eq(a->faults[i].kind, b->faults[i].kind);
@@ -174,6 +177,11 @@ Test(scenario, defaults_match_the_documented_values)
 	cr_assert_eq(sc.db.honor_deadline, false);
 	cr_assert_eq(sc.db.honor_cancel, false);
 	cr_assert_eq(sc.db.check_interval_ms, 10);
+
+	/* The loopback hop make bench measures, one way. */
+	cr_assert_eq(sc.network.hop_latency.kind, DIST_LOGNORMAL);
+	cr_assert_float_eq(sc.network.hop_latency.a_ms, 0.040, 1e-12);
+	cr_assert_float_eq(sc.network.hop_latency.b_ms, 0.055, 1e-12);
 
 	cr_assert_eq(sc.nfaults, 0);
 	cr_assert_not_null(sc.resolved);
@@ -511,6 +519,58 @@ Test(scenario, service_time_keys_follow_the_dist)
 		   ":1:56: tiers.dbsim.service_time.valeu: unknown key (did you mean 'value'?)");
 	file_fails("{\"tiers\": {\"dbsim\": {\"service_time\": {\"dist\": \"exponential\"}}}}",
 		   ":1:22: tiers.dbsim.service_time: missing key 'mean' (dist exponential needs it)");
+}
+
+/* network.hop_latency follows the rules of service_time, except that an
+ * ideal network, 0, is allowed. */
+Test(scenario, network_hop_latency)
+{
+	struct scenario sc;
+	load_ok(&sc, "{\"network\": {\"hop_latency\": {\"dist\": \"fixed\", \"value\": \"0ms\"}}}", NULL, 0);
+	cr_assert_eq(sc.network.hop_latency.kind, DIST_FIXED);
+	cr_assert_eq(sc.network.hop_latency.a_ms, 0);
+	cr_assert_eq(sc.network.hop_latency.b_ms, 0);
+	scenario_free(&sc);
+
+	/* A new dist on --set drops the old parameters, as for service_time. */
+	char *sets[] = {"network.hop_latency.dist=uniform", "network.hop_latency.min=0s",
+			"network.hop_latency.max=100us"};
+	load_ok(&sc, NULL, sets, ARRAY_LEN(sets));
+	cr_assert_eq(sc.network.hop_latency.kind, DIST_UNIFORM);
+	cr_assert_eq(sc.network.hop_latency.a_ms, 0);
+	cr_assert_float_eq(sc.network.hop_latency.b_ms, 0.1, 1e-12);
+	char *text = scenario_resolved_json(&sc);
+	cr_assert_null(strstr(text, "\"40us\""), "the lognormal's keys are gone:\n%s", text);
+	free(text);
+	scenario_free(&sc);
+	/* ... and so does a whole object with another dist, in a file. */
+	load_ok(&sc, "{\"network\": {\"hop_latency\": {\"dist\": \"exponential\", \"mean\": \"1ms\"}}}", NULL,
+		0);
+	cr_assert_eq(sc.network.hop_latency.kind, DIST_EXPONENTIAL);
+	cr_assert_eq(sc.network.hop_latency.a_ms, 1);
+	scenario_free(&sc);
+
+	file_fails("{\n  \"network\": {\"hop_latency\": {\"median\": \"-1ms\"}}\n}",
+		   ":2:31: network.hop_latency.median: expected a duration >= 0");
+	file_fails("{\"network\": {\"hop_latency\": {\"median\": 5}}}",
+		   ":1:30: network.hop_latency.median: expected a duration string like \"250ms\"");
+	file_fails("{\"network\": {\"hop_latency\": {\"dist\": \"fixed\", \"median\": \"5ms\"}}}",
+		   ":1:47: network.hop_latency.median: unknown key (allowed: dist, value)");
+	file_fails("{\"network\": {\"hop_latency\": {\"median\": \"1ms\"}}}",
+		   ":1:30: network.hop_latency.median: must be <= p99 (55us)");
+	file_fails("{\"network\": {\"hop_latncy\": {}}}",
+		   ":1:14: network.hop_latncy: unknown key (did you mean 'hop_latency'?)");
+	char *new_dist[] = {"network.hop_latency.dist=fixed"};
+	set_fails(NULL, new_dist, 1,
+		  "--set network.hop_latency.dist=fixed: network.hop_latency: missing key 'value' (dist fixed "
+		  "needs it)");
+	char *bad_dist[] = {"network.hop_latency={\"dist\": \"gauss\"}"};
+	set_fails(NULL, bad_dist, 1,
+		  "--set network.hop_latency={\"dist\": \"gauss\"}: network.hop_latency.dist: expected one of "
+		  "fixed, uniform, exponential, lognormal (got \"gauss\")");
+	/* service_time keeps its own rule: a query takes time. */
+	file_fails("{\"tiers\": {\"dbsim\": {\"service_time\": {\"dist\": \"fixed\", \"value\": \"0ms\"}}}}",
+		   ":1:56: tiers.dbsim.service_time.value: expected a duration > 0");
 }
 
 Test(scenario, fault_errors)
