@@ -44,7 +44,8 @@ for b in gateway virtual report; do
 done
 
 tmp=$(mktemp -d /tmp/cascade-crosscheck-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+# CROSSCHECK_KEEP=1 keeps every run folder (the path is printed)
+if [ "${CROSSCHECK_KEEP:-0}" = 1 ]; then echo "crosscheck: runs in $tmp" >&2; else trap 'rm -rf "$tmp"' EXIT; fi
 
 if [ ${#compilers[@]} = 2 ]; then
 	# Determinism across compilers: same scenario and seed, every file equal.
@@ -67,8 +68,18 @@ fi
 
 # name|file|seeds|sets (space-separated --set values)
 if [ "$quick" = 1 ]; then
-	scale=0.1
-	scenarios=("incident-20s|incident.json|1|load.duration=20s load.drain=20s faults.0.start=2s faults.0.end=14s")
+	# The incident with every duration a tenth (timeouts 3 s / 2.5 s / 2 s,
+	# statement 1.5 s, queries 40 ms at the median, the slowdown from 3 s to
+	# 6 s): the same storm in 20 s of load.  One seed; a run flagged
+	# unfaithful counts here (a test machine is rarely idle), and is said so.
+	scale=0.5 tries=1
+	quick_sets="load.rate=20 load.duration=20s load.drain=6s load.client_timeout=3500ms"
+	quick_sets+=" load.client_backoff.base=100ms load.client_backoff.cap=1s"
+	for t in gateway svc_a svc_b; do quick_sets+=" tiers.$t.backoff.base=10ms tiers.$t.backoff.cap=100ms"; done
+	quick_sets+=" tiers.gateway.timeout=3s tiers.svc_a.timeout=2500ms tiers.svc_b.timeout=2s"
+	quick_sets+=" tiers.dbsim.service_time.median=40ms tiers.dbsim.service_time.p99=200ms"
+	quick_sets+=" tiers.dbsim.statement_timeout=1500ms faults.0.start=3s faults.0.end=6s"
+	scenarios=("incident-tenth|incident.json|1|$quick_sets")
 else
 	scenarios=(
 		"incident|incident.json|$seeds|"
@@ -85,10 +96,10 @@ metric() { # metric DIR NAME: its value in summary.csv ("" when empty)
 }
 
 median() { # the median of the numbers on stdin; "" when there are none ("-" counts as none)
-	grep -v '^-\?$' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+	awk '$1 != "" && $1 != "-"' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
 
-rows=() failed=0 real_runs=0 reruns=0
+rows=() failed=0 real_runs=0 reruns=0 unfaithful=0
 started=$(date +%s)
 for spec in "${scenarios[@]}"; do
 	IFS='|' read -r name file n sets <<<"$spec"
@@ -104,6 +115,11 @@ for spec in "${scenarios[@]}"; do
 				{ cat "$tmp/run.out" >&2; echo "crosscheck: the real run of $name failed" >&2; exit 1; }
 			real_runs=$((real_runs + 1))
 			[ "$(metric "$d" faithful)" = 1 ] && break
+			if [ "$quick" = 1 ]; then
+				echo "crosscheck: $name seed $seed: unfaithful (loop lag) at scale $scale; counted all the same" >&2
+				unfaithful=$((unfaithful + 1))
+				break
+			fi
 			if [ "$try" -ge "$tries" ]; then
 				echo "crosscheck: $name seed $seed: unfaithful $tries times at scale $scale; not counted" >&2
 				d=""
@@ -160,7 +176,8 @@ done
 	echo "# Cross-check: the real chain and the virtual engine"
 	echo
 	echo "$(date -u +%Y-%m-%d), $(uname -n), $(nproc) cores; \`scripts/crosscheck.sh$([ "$quick" = 1 ] && echo ' --quick')\`"
-	echo "(real runs at time scale $scale: $real_runs runs, $reruns rerun for an unfaithful flag;"
+	echo "(real runs at time scale $scale: $real_runs runs, $reruns rerun for an unfaithful flag,"
+	echo "$unfaithful unfaithful counted;"
 	echo "virtual network.hop_latency $hop)."
 	echo
 	echo "Medians over the seeds; ratio = virtual / real, or the difference for the success ratio."
