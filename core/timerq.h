@@ -26,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TQ_SLOT_MS 4.0	  /* scenario ms per wheel slot */
-#define TQ_SLOTS 16384	  /* slots: the wheel spans TQ_SLOT_MS * TQ_SLOTS (65.5 s) */
+#define TQ_SLOT_MS 1.0	  /* scenario ms per wheel slot */
+#define TQ_SLOTS 65536	  /* slots: the wheel spans TQ_SLOT_MS * TQ_SLOTS (65.5 s) */
 
 struct tq_node;
 /* Called by whoever pops the node, with the time it fires at (>= at_ms). */
