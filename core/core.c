@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "breaker.h"
 #include "rng.h"
 #include "scenario.h"
 #include "util.h"
@@ -25,6 +26,11 @@ enum retry_class attempt_classify(const struct attempt_result *res, enum outcome
 	}
 	*outcome = OUT_CONN_ERROR;
 	return RETRY_CLASS_CONNECT;
+}
+
+double core_breaker_ms(const struct core_counters *m, double now_ms)
+{
+	return m->breaker ? breaker_not_closed_ms(m->breaker, now_ms) : 0;
 }
 
 void core_count_row(struct core_counters *m, const struct span_row *row)

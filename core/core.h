@@ -70,7 +70,14 @@ struct core_counters {
 	int64_t queue_depth;  /* dbsim */
 	int64_t busy_workers; /* dbsim */
 	int64_t workers;      /* dbsim: workers available now */
+	/* the remedies' decisions so far */
+	uint64_t retries_denied; /* by a retry budget or retry throttling */
+	uint64_t hedges;	 /* hedged copies sent (after the first) */
+	uint64_t cache_hits, cache_misses;
+	const struct breaker *breaker; /* the tier's circuit breaker, or NULL */
 };
+/* Scenario ms the breaker of m was not closed, up to now_ms (0 without one). */
+double core_breaker_ms(const struct core_counters *m, double now_ms);
 /* Count a span row: a server row by outcome, a client row by outcome. */
 void core_count_row(struct core_counters *m, const struct span_row *row);
 

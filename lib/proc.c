@@ -306,6 +306,11 @@ static void write_stats_row(struct proc *p)
 	    .lag_p99_ms = lagmon_window_quantile_ms(p->lag, 0.99),
 	    .lag_max_ms = lagmon_window_max_ms(p->lag),
 	    .orphaned = m->orphaned,
+	    .retries_denied = (int64_t)m->retries_denied,
+	    .hedges = (int64_t)m->hedges,
+	    .breaker_open_ms = core_breaker_ms(m, proc_now_ms(p)),
+	    .cache_hits = (int64_t)m->cache_hits,
+	    .cache_misses = (int64_t)m->cache_misses,
 	};
 
 	record_stats(p->stats, &row);

@@ -20,6 +20,9 @@ static const char *const outcome_names[OUT_COUNT] = {
     [OUT_BAD_REQUEST] = "bad_request",
     [OUT_STATEMENT_TIMEOUT] = "statement_timeout",
     [OUT_FAULT_ERROR] = "fault_error",
+    [OUT_BREAKER_OPEN] = "breaker_open",
+    [OUT_HEDGE_LOST] = "hedge_lost",
+    [OUT_CACHE_HIT] = "cache_hit",
 };
 
 const char *outcome_name(enum outcome o)
@@ -70,6 +73,7 @@ static const char *const client_outcome_names[CLIENT_OUTCOME_COUNT] = {
     [CLIENT_CONN_ERROR] = "conn_error",
     [CLIENT_CANCELLED] = "cancelled",
     [CLIENT_NOT_SENT] = "not_sent",
+    [CLIENT_THROTTLED] = "throttled",
 };
 
 const char *client_outcome_name(enum client_outcome o)
@@ -96,6 +100,7 @@ enum outcome client_outcome_as_span(enum client_outcome o)
 	    [CLIENT_CONN_ERROR] = OUT_CONN_ERROR,
 	    [CLIENT_CANCELLED] = OUT_CANCELLED,
 	    [CLIENT_NOT_SENT] = OUT_SHED,
+	    [CLIENT_THROTTLED] = OUT_SHED,
 	};
 	return (unsigned)o < CLIENT_OUTCOME_COUNT ? as_span[o] : OUT_CONN_ERROR;
 }
@@ -133,5 +138,10 @@ void record_stats(struct csvw *w, const struct stats_row *row)
 	csvw_num(w, row->lag_p99_ms, 3);
 	csvw_num(w, row->lag_max_ms, 3);
 	csvw_int(w, row->orphaned);
+	csvw_int(w, row->retries_denied);
+	csvw_int(w, row->hedges);
+	csvw_num(w, row->breaker_open_ms, 3);
+	csvw_int(w, row->cache_hits);
+	csvw_int(w, row->cache_misses);
 	csvw_end(w);
 }

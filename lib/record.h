@@ -25,6 +25,9 @@ enum outcome {
 	OUT_BAD_REQUEST,       /* malformed header */
 	OUT_STATEMENT_TIMEOUT, /* dbsim's statement_timeout aborted the query */
 	OUT_FAULT_ERROR,       /* an injected `errors` fault */
+	OUT_BREAKER_OPEN,      /* not sent: the tier's circuit breaker was open (503) */
+	OUT_HEDGE_LOST,        /* a hedged copy aborted because another copy ended the request */
+	OUT_CACHE_HIT,         /* answered from the tier's cache, upstream not asked (200) */
 	OUT_COUNT
 };
 const char *outcome_name(enum outcome o); /* "unknown" for a value out of range */
@@ -61,8 +64,12 @@ void record_span(struct csvw *w, const struct span_row *row);
  * Gauges: inflight (requests awaiting their answer; the client: attempts in
  * flight), queue_depth and busy_workers (dbsim), lag (real ms; the virtual
  * engine has none and writes 0), orphaned (requests answered or abandoned
- * whose work still runs). */
-#define STATS_CSV_HEADER "t_ms,tier,inflight,queue_depth,busy_workers,lag_p99_ms,lag_max_ms,orphaned"
+ * whose work still runs); then the remedies' decisions so far, cumulative:
+ * retries denied (budgets, throttling), hedged copies sent, scenario ms the
+ * circuit breaker was not closed, cache hits and misses. */
+#define STATS_CSV_HEADER                                                                                    \
+	"t_ms,tier,inflight,queue_depth,busy_workers,lag_p99_ms,lag_max_ms,orphaned,retries_denied,hedges,"  \
+	"breaker_open_ms,cache_hits,cache_misses"
 
 struct stats_row {
 	double t_ms;
@@ -70,6 +77,9 @@ struct stats_row {
 	int64_t inflight, queue_depth, busy_workers;
 	double lag_p99_ms, lag_max_ms;
 	int64_t orphaned;
+	int64_t retries_denied, hedges;
+	double breaker_open_ms;
+	int64_t cache_hits, cache_misses;
 };
 void record_stats(struct csvw *w, const struct stats_row *row);
 
@@ -84,6 +94,7 @@ enum client_outcome {
 	CLIENT_CONN_ERROR, /* could not connect, or the connection broke */
 	CLIENT_CANCELLED,  /* still in flight at the end of the drain, or at a stop */
 	CLIENT_NOT_SENT,   /* load.max_outstanding attempts were in flight: never sent */
+	CLIENT_THROTTLED,  /* rejected by adaptive throttling: never sent, not retried */
 	CLIENT_OUTCOME_COUNT
 };
 const char *client_outcome_name(enum client_outcome o); /* "unknown" for a value out of range */

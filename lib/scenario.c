@@ -197,6 +197,8 @@ void scenario_faults_at(const struct scenario *sc, enum tier_id t, double now_ms
 			if (out->capacity < 0 || (int)f->value < out->capacity)
 				out->capacity = (int)f->value;
 			break;
+		case FAULT_CACHE_FLUSH:
+			break; /* an instant, not a window: the tier's core acts at start_ms */
 		}
 	}
 }

@@ -25,6 +25,45 @@ enum tier_id { TIER_GATEWAY, TIER_SVC_A, TIER_SVC_B, TIER_DBSIM, TIER_COUNT };
 const char *tier_name(enum tier_id t); /* "gateway", "svc_a", "svc_b", "dbsim"; TIER_COUNT: "client" */
 int tier_from_name(const char *s);     /* one of the four tiers; -1 when unknown */
 
+/* The remedies a forwarding tier may use, each off unless enabled; the
+ * algorithms and their references: core/README.md and scenarios/README.md. */
+struct retry_budget_cfg {      /* by rate: Finagle's RetryBudget */
+	bool enabled;
+	double percent;        /* of requests, over ttl */
+	double min_per_s;      /* retries a second allowed whatever the requests */
+	double ttl_ms;
+};
+struct retry_concurrency_cfg { /* Envoy's retry_budget */
+	bool enabled;
+	double percent;        /* of the requests in flight */
+	int min_retries;       /* min_retry_concurrency */
+};
+struct retry_throttle_cfg {    /* gRPC's retryThrottling */
+	bool enabled;
+	double max_tokens;
+	double token_ratio;
+};
+struct breaker_cfg {           /* Hystrix, with resilience4j's probes */
+	bool enabled;
+	double failure_ratio;
+	int min_requests;
+	double window_ms;
+	double open_for_ms;
+	int half_open_probes;
+};
+struct hedge_cfg {             /* gRPC's hedgingPolicy */
+	bool enabled;
+	double delay_ms;       /* a new copy this long after the last, while none has finished */
+	int max_attempts;      /* copies in all, the first included */
+	unsigned non_fatal;    /* enum retry_on bits: failures that send the next copy at once */
+};
+struct cache_cfg {             /* in front of the tier's upstream */
+	bool enabled;
+	int capacity;          /* keys */
+	double ttl_ms;         /* 0 = none: a key stays fresh until evicted */
+	double hit_latency_ms; /* what answering from the cache takes */
+};
+
 /* A forwarding tier (tiers.gateway / tiers.svc_a / tiers.svc_b). */
 struct tier_cfg {
 	double timeout_ms;       /* "timeout": own budget per inbound request from arrival; 0 = none */
@@ -32,6 +71,12 @@ struct tier_cfg {
 	bool propagate_cancel;   /* abort downstream work when the caller is gone or the deadline passed */
 	int max_inflight;        /* 0 = unlimited; above it: 503 shed */
 	struct retry_policy retry; /* "retries", "attempt_timeout", "retry_on", "backoff" */
+	struct retry_budget_cfg retry_budget;
+	struct retry_concurrency_cfg retry_concurrency;
+	struct retry_throttle_cfg retry_throttle;
+	struct breaker_cfg circuit_breaker;
+	struct hedge_cfg hedge;
+	struct cache_cfg cache;
 };
 
 enum dist_kind { DIST_FIXED, DIST_UNIFORM, DIST_EXPONENTIAL, DIST_LOGNORMAL };
@@ -39,6 +84,14 @@ struct dist {
 	enum dist_kind kind;
 	double a_ms; /* fixed: value; uniform: min; exponential: mean; lognormal: median */
 	double b_ms; /* uniform: max; lognormal: p99; else 0 */
+};
+
+/* How dbsim picks the next query (tiers.dbsim.queue). */
+enum queue_discipline {
+	QUEUE_FIFO,          /* oldest first */
+	QUEUE_LIFO,          /* newest first, always */
+	QUEUE_ADAPTIVE_LIFO, /* newest first while the queue has not been empty for codel_interval */
+	QUEUE_CODEL,         /* FIFO; while so overloaded, a new query waits at most codel_target */
 };
 
 struct db_cfg {
@@ -49,6 +102,10 @@ struct db_cfg {
 	bool honor_deadline;         /* drop queued / abandon running queries past their deadline */
 	bool honor_cancel;           /* a caller that disconnects frees its slot */
 	double check_interval_ms;    /* how often a running query checks its deadline */
+	enum queue_discipline queue;
+	double codel_target_ms;      /* 0: derived from service_time (db_codel_target_ms) */
+	double codel_interval_ms;    /* 0: derived from service_time (db_codel_interval_ms) */
+	double admission_estimate_ms; /* drop at arrival a query with less budget than this; 0 = off */
 };
 
 /* The network between the tiers, as the virtual engine simulates it (the
@@ -58,6 +115,23 @@ struct network_cfg {
 };
 
 enum arrival_kind { ARRIVAL_CONSTANT, ARRIVAL_POISSON };
+/* A change of the load's rate (load.phases): from start on, rate, reached
+ * linearly over ramp from the rate before it. */
+struct load_phase {
+	double start_ms;
+	double rate_rps;
+	double ramp_ms; /* 0: a step */
+};
+struct adaptive_throttle_cfg {  /* the SRE book's client-side throttling */
+	bool enabled;
+	double k;
+	double window_ms;
+};
+/* Which key each client request reads (load.keys): count keys, Zipf. */
+struct keys_cfg {
+	int count;   /* 0: no keys (every request is "/") */
+	double zipf; /* exponent s: key k (1-based) has weight 1 / k^s */
+};
 struct load_cfg {
 	enum arrival_kind arrival;
 	double rate_rps;           /* client requests per scenario second, > 0 */
@@ -67,6 +141,10 @@ struct load_cfg {
 					   * attempt_timeout_ms = client_timeout_ms */
 	int max_outstanding;       /* cap on attempts in flight; 0 = unlimited */
 	double drain_ms;           /* after the last send, how long to wait for answers */
+	struct load_phase *phases; /* in order of start */
+	size_t nphases;
+	struct adaptive_throttle_cfg adaptive_throttle;
+	struct keys_cfg keys;
 };
 
 struct deadline_cfg {
@@ -74,7 +152,7 @@ struct deadline_cfg {
 	double margin_ms; /* subtracted from the budget sent downstream */
 };
 
-enum fault_kind { FAULT_SLOWDOWN, FAULT_LATENCY, FAULT_ERRORS, FAULT_STALL, FAULT_CAPACITY };
+enum fault_kind { FAULT_SLOWDOWN, FAULT_LATENCY, FAULT_ERRORS, FAULT_STALL, FAULT_CAPACITY, FAULT_CACHE_FLUSH };
 const char *fault_kind_name(enum fault_kind k);
 struct fault {
 	enum fault_kind kind;

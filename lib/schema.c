@@ -18,7 +18,8 @@ static const char *const tier_names[TIER_COUNT] = {"gateway", "svc_a", "svc_b", 
 static const char *const arrival_names[] = {"constant", "poisson"};
 /* Bit i of a retry_on field is names[i]: RETRY_ON_TIMEOUT is 1 << 0, ... */
 static const char *const retry_on_names[] = {"timeout", "5xx", "connect_error"};
-static const char *const fault_kind_names[] = {"slowdown", "latency", "errors", "stall", "capacity"};
+static const char *const fault_kind_names[] = {"slowdown", "latency", "errors", "stall", "capacity",
+					       "cache_flush"};
 static const char *const fault_kind_docs[] = {
     "dbsim only: service times are multiplied by `factor`. For a forwarding tier use `latency`.",
     "Added delay: before a tier forwards a request, or on top of dbsim's service time.",
@@ -26,6 +27,16 @@ static const char *const fault_kind_docs[] = {
     "Requests arriving in the window are accepted and never answered; only the caller leaving ends them.",
     ("dbsim: the number of workers (0: queries only queue). A forwarding tier: its `max_inflight`, which "
      "must be >= 1 there (0 would mean unlimited)."),
+    ("A forwarding tier with a `cache`: it is emptied at `start` (an instant: no `end` or `duration`). "
+     "Everything then misses, and the cache refills only as fast as its upstream answers."),
+};
+static const char *const queue_names[] = {"fifo", "lifo", "adaptive_lifo", "codel"};
+static const char *const queue_docs[] = {
+    "Oldest first.",
+    "Newest first, always.",
+    "Newest first while the queue has not been empty for `codel_interval` (\"Fail at Scale\"), else oldest first.",
+    ("Oldest first; while the queue has not been empty for `codel_interval`, a new query may wait at most "
+     "`codel_target`, else `codel_interval`, before it is shed (503): Facebook's CoDel variant."),
 };
 static const char *const forwarder_timeouts[TIER_FORWARDERS] = {"30s", "25s", "20s"};
 
@@ -86,6 +97,32 @@ static const struct schema_key keys[] = {
 	 .doc = "Cap on client attempts in flight; `0` = unlimited."},
 	{"load.drain", SCHEMA_DURATION, SCHEMA_ZERO_OK, .def = "60s", FIELD(struct load_cfg, drain_ms),
 	 .doc = "After the last send, how long to wait for answers before stopping."},
+	{"load.phases", SCHEMA_LIST, .def = "[]", FIELD(struct load_cfg, phases),
+	 .count_offset = offsetof(struct load_cfg, nphases), .unit = "phase objects",
+	 .doc = "Changes of rate over time, in order of `start`; `rate` applies before the first."},
+	{"load.phases[*]", SCHEMA_OBJECT, .stride = sizeof(struct load_phase), .size = sizeof(struct load_phase),
+	 .doc = "From `start` on the rate is `rate`, reached linearly over `ramp`."},
+	{"load.phases[*].start", SCHEMA_DURATION, SCHEMA_REQUIRED | SCHEMA_ZERO_OK,
+	 FIELD(struct load_phase, start_ms), .doc = "When the change begins; after the previous phase's."},
+	{"load.phases[*].rate", SCHEMA_NUMBER, SCHEMA_REQUIRED | SCHEMA_MIN_INCLUSIVE, .min = 0, .max = HUGE_VAL,
+	 FIELD(struct load_phase, rate_rps), .unit = "requests per scenario second", .doc = "The new rate."},
+	{"load.phases[*].ramp", SCHEMA_DURATION, SCHEMA_ZERO_OK, FIELD(struct load_phase, ramp_ms),
+	 .doc = "How long the change takes, linearly (absent or 0: a step); it ends before the next phase."},
+	{"load.adaptive_throttle", SCHEMA_OBJECT, FIELD(struct load_cfg, adaptive_throttle),
+	 .doc = "Client-side adaptive throttling (the SRE book): reject locally with probability "
+		"max(0, (requests − k × accepts) / (requests + 1)) over the last `window`."},
+	{"load.adaptive_throttle.enabled", SCHEMA_BOOL, .def = "false",
+	 FIELD(struct adaptive_throttle_cfg, enabled), .doc = "Use it."},
+	{"load.adaptive_throttle.k", SCHEMA_NUMBER, .min = 0, .max = HUGE_VAL, .def = "2",
+	 FIELD(struct adaptive_throttle_cfg, k), .doc = "The multiplier on accepts (the book's K)."},
+	{"load.adaptive_throttle.window", SCHEMA_DURATION, .def = "2m",
+	 FIELD(struct adaptive_throttle_cfg, window_ms), .doc = "What requests and accepts are counted over."},
+	{"load.keys", SCHEMA_OBJECT, FIELD(struct load_cfg, keys),
+	 .doc = "The key each client request reads, sent as `/users/<id>`: what a `cache` looks up."},
+	{"load.keys.count", SCHEMA_INTEGER, .min = 0, .max = 10000000, .def = "0", FIELD(struct keys_cfg, count),
+	 .doc = "Distinct keys; `0`: none (every request is `/`)."},
+	{"load.keys.zipf", SCHEMA_NUMBER, SCHEMA_MIN_INCLUSIVE, .min = 0, .max = 10, .def = "1",
+	 FIELD(struct keys_cfg, zipf), .doc = "Zipf exponent: key k has weight 1 / k^zipf (0: uniform)."},
 
 	{"deadline", SCHEMA_OBJECT, FIELD(struct scenario, deadline),
 	 .doc = "How deadlines travel between tiers."},
@@ -132,6 +169,77 @@ static const struct schema_key keys[] = {
 	{"tiers.*.backoff", SCHEMA_OBJECT, FIELD(struct tier_cfg, retry),
 	 .doc = "Sleep between attempts; see *backoff*."},
 	BACKOFF_KEYS("tiers.*.backoff", "100ms", "1s"),
+	{"tiers.*.retry_budget", SCHEMA_OBJECT, FIELD(struct tier_cfg, retry_budget),
+	 .doc = "Retry budget by rate (Finagle's RetryBudget): over the last `ttl`, retries <= `percent` % of "
+		"requests + `min_per_s` × `ttl`. A denied retry ends the request with its last failure."},
+	{"tiers.*.retry_budget.enabled", SCHEMA_BOOL, .def = "false", FIELD(struct retry_budget_cfg, enabled),
+	 .doc = "Use it."},
+	{"tiers.*.retry_budget.percent", SCHEMA_NUMBER, SCHEMA_MIN_INCLUSIVE, .min = 0, .max = 100, .def = "20",
+	 FIELD(struct retry_budget_cfg, percent), .unit = "% of requests",
+	 .doc = "Retries allowed per request received, over `ttl`."},
+	{"tiers.*.retry_budget.min_per_s", SCHEMA_NUMBER, SCHEMA_MIN_INCLUSIVE, .min = 0, .max = HUGE_VAL,
+	 .def = "10", FIELD(struct retry_budget_cfg, min_per_s), .unit = "retries per scenario second",
+	 .doc = "Retries allowed however few the requests."},
+	{"tiers.*.retry_budget.ttl", SCHEMA_DURATION, .def = "10s", FIELD(struct retry_budget_cfg, ttl_ms),
+	 .doc = "The window requests and retries are counted over."},
+	{"tiers.*.retry_concurrency", SCHEMA_OBJECT, FIELD(struct tier_cfg, retry_concurrency),
+	 .doc = "Retry budget by concurrency (Envoy's retry_budget): retries in flight <= max(`min_retries`, "
+		"`percent` % of the requests in flight)."},
+	{"tiers.*.retry_concurrency.enabled", SCHEMA_BOOL, .def = "false",
+	 FIELD(struct retry_concurrency_cfg, enabled), .doc = "Use it."},
+	{"tiers.*.retry_concurrency.percent", SCHEMA_NUMBER, SCHEMA_MIN_INCLUSIVE, .min = 0, .max = 100, .def = "20",
+	 FIELD(struct retry_concurrency_cfg, percent), .unit = "% of requests in flight",
+	 .doc = "Envoy's budget_percent."},
+	{"tiers.*.retry_concurrency.min_retries", SCHEMA_INTEGER, ANY_COUNT, .def = "3",
+	 FIELD(struct retry_concurrency_cfg, min_retries), .doc = "Envoy's min_retry_concurrency."},
+	{"tiers.*.retry_throttle", SCHEMA_OBJECT, FIELD(struct tier_cfg, retry_throttle),
+	 .doc = "Retry throttling (gRPC's retryThrottling): tokens start at `max_tokens`; a failed attempt costs "
+		"1, a success adds `token_ratio`; retries and hedges go only while tokens > `max_tokens` / 2."},
+	{"tiers.*.retry_throttle.enabled", SCHEMA_BOOL, .def = "false", FIELD(struct retry_throttle_cfg, enabled),
+	 .doc = "Use it."},
+	{"tiers.*.retry_throttle.max_tokens", SCHEMA_NUMBER, .min = 0, .max = 1000, .def = "10",
+	 FIELD(struct retry_throttle_cfg, max_tokens), .doc = "gRPC's maxTokens, (0, 1000]."},
+	{"tiers.*.retry_throttle.token_ratio", SCHEMA_NUMBER, .min = 0, .max = 1000, .def = "0.1",
+	 FIELD(struct retry_throttle_cfg, token_ratio), .doc = "gRPC's tokenRatio: what a success gives back."},
+	{"tiers.*.circuit_breaker", SCHEMA_OBJECT, FIELD(struct tier_cfg, circuit_breaker),
+	 .doc = "A circuit breaker in front of the upstream (Hystrix; resilience4j's half-open probes). While "
+		"open, an attempt fails at once as 503 `breaker_open`, which `retry_on` takes for a 5xx."},
+	{"tiers.*.circuit_breaker.enabled", SCHEMA_BOOL, .def = "false", FIELD(struct breaker_cfg, enabled),
+	 .doc = "Use it."},
+	{"tiers.*.circuit_breaker.failure_ratio", SCHEMA_NUMBER, SCHEMA_MIN_INCLUSIVE, .min = 0.001, .max = 1,
+	 .def = "0.5", FIELD(struct breaker_cfg, failure_ratio),
+	 .doc = "Open when at least this share of the window's attempts failed (timeout, 5xx, connection error)."},
+	{"tiers.*.circuit_breaker.min_requests", SCHEMA_INTEGER, .min = 1, .max = INT_MAX, .def = "20",
+	 FIELD(struct breaker_cfg, min_requests), .doc = "Attempts the window needs before it may open."},
+	{"tiers.*.circuit_breaker.window", SCHEMA_DURATION, .def = "10s", FIELD(struct breaker_cfg, window_ms),
+	 .doc = "The rolling window attempts are counted over (ten buckets)."},
+	{"tiers.*.circuit_breaker.open_for", SCHEMA_DURATION, .def = "5s", FIELD(struct breaker_cfg, open_for_ms),
+	 .doc = "How long it stays open before letting probes through."},
+	{"tiers.*.circuit_breaker.half_open_probes", SCHEMA_INTEGER, .min = 1, .max = 1000, .def = "1",
+	 FIELD(struct breaker_cfg, half_open_probes),
+	 .doc = "Attempts let through half-open; it closes when their failure ratio is below `failure_ratio`."},
+	{"tiers.*.hedge", SCHEMA_OBJECT, FIELD(struct tier_cfg, hedge),
+	 .doc = "Hedging (gRPC's hedgingPolicy, \"The Tail at Scale\"): a new copy every `delay` while none has "
+		"finished; the first success or fatal failure ends the request and the others are aborted. "
+		"Excludes `retries` (set it to 0)."},
+	{"tiers.*.hedge.enabled", SCHEMA_BOOL, .def = "false", FIELD(struct hedge_cfg, enabled), .doc = "Use it."},
+	{"tiers.*.hedge.delay", SCHEMA_DURATION, SCHEMA_ZERO_OK, .def = "1s", FIELD(struct hedge_cfg, delay_ms),
+	 .doc = "How long after a copy the next one goes, while none has finished (0: all at once)."},
+	{"tiers.*.hedge.max_attempts", SCHEMA_INTEGER, .min = 2, .max = 5, .def = "2",
+	 FIELD(struct hedge_cfg, max_attempts), .doc = "Copies in all, the first included (gRPC caps it at 5)."},
+	{"tiers.*.hedge.non_fatal", SCHEMA_ENUM_LIST, NAMES(retry_on_names), .def = "[]",
+	 FIELD(struct hedge_cfg, non_fatal),
+	 .doc = "Failures that send the next copy at once instead of ending the request."},
+	{"tiers.*.cache", SCHEMA_OBJECT, FIELD(struct tier_cfg, cache),
+	 .doc = "A cache in front of the upstream (the incident's svc_b before its database): requests carry a "
+		"key (`load.keys`); a hit is answered here, a miss goes upstream and fills it on success."},
+	{"tiers.*.cache.enabled", SCHEMA_BOOL, .def = "false", FIELD(struct cache_cfg, enabled), .doc = "Use it."},
+	{"tiers.*.cache.capacity", SCHEMA_INTEGER, .min = 1, .max = 10000000, .def = "1000",
+	 FIELD(struct cache_cfg, capacity), .doc = "Keys it holds; the least recently used goes first."},
+	{"tiers.*.cache.ttl", SCHEMA_OPT_DURATION, .def = "60s", FIELD(struct cache_cfg, ttl_ms),
+	 .doc = "How long a key stays fresh after it is stored. `\"none\"`: until evicted."},
+	{"tiers.*.cache.hit_latency", SCHEMA_DURATION, SCHEMA_ZERO_OK, .def = "1ms",
+	 FIELD(struct cache_cfg, hit_latency_ms), .doc = "How long answering from the cache takes."},
 
 	{"tiers.dbsim", SCHEMA_OBJECT, FIELD(struct scenario, db), .doc = "The database simulator."},
 	{"tiers.dbsim.workers", SCHEMA_INTEGER, .min = 1, .max = INT_MAX, .def = "10", FIELD(struct db_cfg, workers),
@@ -149,6 +257,19 @@ static const struct schema_key keys[] = {
 	 .doc = "A caller that disconnects frees its queue slot or worker."},
 	{"tiers.dbsim.check_interval", SCHEMA_DURATION, .def = "10ms", FIELD(struct db_cfg, check_interval_ms),
 	 .doc = "How often a running query checks its deadline (with `honor_deadline`)."},
+	{"tiers.dbsim.queue", SCHEMA_ENUM, NAMES(queue_names), .name_docs = queue_docs, .def = "fifo",
+	 FIELD(struct db_cfg, queue), .doc = "Which waiting query a free worker takes; see below."},
+	{"tiers.dbsim.codel_target", SCHEMA_OPT_DURATION, .def = "none", FIELD(struct db_cfg, codel_target_ms),
+	 .doc = "`codel`: how long a new query may wait while the queue is overloaded. `\"none\"`: 5 × the "
+		"service time's median (Facebook's 5 ms for millisecond services, scaled)."},
+	{"tiers.dbsim.codel_interval", SCHEMA_OPT_DURATION, .def = "none", FIELD(struct db_cfg, codel_interval_ms),
+	 .doc = "`codel`, `adaptive_lifo`: overloaded when the queue has not been empty for this long; also "
+		"`codel`'s wait otherwise. `\"none\"`: 100 × the service time's median (Facebook's 100 ms, "
+		"scaled)."},
+	{"tiers.dbsim.admission_estimate", SCHEMA_OPT_DURATION, .def = "none",
+	 FIELD(struct db_cfg, admission_estimate_ms),
+	 .doc = "Deadline-aware admission: a query whose received budget is shorter than this estimate of its "
+		"service time is dropped on arrival (504 `deadline_expired`). `\"none\"`: admit all."},
 
 	{"faults", SCHEMA_LIST, .def = "[]", FIELD(struct scenario, faults),
 	 .count_offset = offsetof(struct scenario, nfaults), .unit = "fault objects",

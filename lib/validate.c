@@ -631,7 +631,37 @@ int validate_value(struct validation *v, const struct schema_key *k, const cJSON
 	return rc;
 }
 
+/* Rules across keys of different rows, once every key is read. */
+static void check_rules(struct validation *v, const struct scenario *sc)
+{
+	char path[PATH_LEN];
+
+	for (int t = 0; t < TIER_FORWARDERS; t++) {
+		const struct tier_cfg *tc = &sc->tiers[t];
+		if (tc->hedge.enabled && tc->retry.retries > 0) {
+			/* gRPC: a method has a retry policy or a hedging policy, never both */
+			snprintf(path, sizeof(path), "tiers.%s.hedge.enabled", tier_name((enum tier_id)t));
+			validate_fail(v, path, "hedging excludes retries (tiers.%s.retries is %d): set it to 0",
+				      tier_name((enum tier_id)t), tc->retry.retries);
+		}
+	}
+	for (size_t i = 0; i < sc->load.nphases; i++) {
+		const struct load_phase *p = &sc->load.phases[i];
+		if (i > 0 && p->start_ms <= sc->load.phases[i - 1].start_ms) {
+			snprintf(path, sizeof(path), "load.phases[%zu].start", i);
+			validate_fail(v, path, "must be after the previous phase's start (%g ms)",
+				      sc->load.phases[i - 1].start_ms);
+		} else if (i + 1 < sc->load.nphases && p->start_ms + p->ramp_ms > sc->load.phases[i + 1].start_ms) {
+			snprintf(path, sizeof(path), "load.phases[%zu].ramp", i);
+			validate_fail(v, path, "must end by the next phase's start (%g ms)",
+				      sc->load.phases[i + 1].start_ms);
+		}
+	}
+}
+
 void validate_document(struct validation *v, const cJSON *doc, struct scenario *sc)
 {
 	check_members(v, NULL, doc, "", (char *)sc);
+	if (!v->failed)
+		check_rules(v, sc);
 }

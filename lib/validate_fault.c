@@ -1,7 +1,8 @@
 /* validate_fault: the rules of one element of "faults" that its table rows
  * cannot say: the kind decides which value key it takes (the rows marked
  * "when"), end and duration exclude each other, end comes after start,
- * slowdown is dbsim's, and capacity 0 means nothing on a forwarding tier. */
+ * slowdown is dbsim's, capacity 0 means nothing on a forwarding tier, and
+ * cache_flush is an instant at a forwarding tier. */
 #include <cJSON.h>
 #include <stdio.h>
 #include <string.h>
@@ -105,6 +106,10 @@ void validate_fault(struct validation *v, const struct schema_key *elem, const c
 			validate_fail(v, path,
 				      "slowdown applies to dbsim's service time; use latency for a tier");
 		}
+		if (kind == FAULT_CACHE_FLUSH && tier == TIER_DBSIM) {
+			join(path, fp, "kind");
+			validate_fail(v, path, "cache_flush empties a forwarding tier's cache; dbsim has none");
+		}
 	}
 
 	const struct schema_key *start_key = member(elem, "start");
@@ -123,6 +128,14 @@ void validate_fault(struct validation *v, const struct schema_key *elem, const c
 		}
 		join(path, fp, second);
 		validate_fail(v, path, "give either end or duration, not both");
+	} else if (kind == FAULT_CACHE_FLUSH) {
+		/* an instant: it acts at start and lasts no time */
+		if (end || dur) {
+			join(path, fp, end ? "end" : "duration");
+			validate_fail(v, path, "cache_flush happens at an instant: give start only");
+		} else if (ok_start == 0) {
+			f->end_ms = f->start_ms;
+		}
 	} else if (!end && !dur) {
 		if (loud)
 			validate_fail(v, fp, "missing key 'end' or 'duration'");

@@ -171,7 +171,8 @@ int run_load_spans(struct run *r, const char *path, char *err, size_t errlen)
 	return rc < 0 ? -1 : 0;
 }
 
-enum { ST_T, ST_TIER, ST_INFLIGHT, ST_QUEUE, ST_BUSY, ST_LAG_P99, ST_LAG_MAX, ST_ORPHANED };
+enum { ST_T, ST_TIER, ST_INFLIGHT, ST_QUEUE, ST_BUSY, ST_LAG_P99, ST_LAG_MAX, ST_ORPHANED, ST_DENIED, ST_HEDGES,
+       ST_BREAKER, ST_HITS, ST_MISSES };
 
 int run_load_stats(struct run *r, const char *path, char *err, size_t errlen)
 {
@@ -198,7 +199,12 @@ int run_load_stats(struct run *r, const char *path, char *err, size_t errlen)
 		    opt_num(c, ST_BUSY, &s->busy_workers, err, errlen) < 0 ||
 		    opt_num(c, ST_LAG_P99, &s->lag_p99_ms, err, errlen) < 0 ||
 		    opt_num(c, ST_LAG_MAX, &s->lag_max_ms, err, errlen) < 0 ||
-		    opt_num(c, ST_ORPHANED, &s->orphaned, err, errlen) < 0) {
+		    opt_num(c, ST_ORPHANED, &s->orphaned, err, errlen) < 0 ||
+		    opt_num(c, ST_DENIED, &s->retries_denied, err, errlen) < 0 ||
+		    opt_num(c, ST_HEDGES, &s->hedges, err, errlen) < 0 ||
+		    opt_num(c, ST_BREAKER, &s->breaker_open_ms, err, errlen) < 0 ||
+		    opt_num(c, ST_HITS, &s->cache_hits, err, errlen) < 0 ||
+		    opt_num(c, ST_MISSES, &s->cache_misses, err, errlen) < 0) {
 			rc = -1;
 			break;
 		}
@@ -369,4 +375,9 @@ void run_add_stat(struct run *r, const struct stats_row *row)
 	s->lag_p99_ms = as_written(row->lag_p99_ms);
 	s->lag_max_ms = as_written(row->lag_max_ms);
 	s->orphaned = (double)row->orphaned;
+	s->retries_denied = (double)row->retries_denied;
+	s->hedges = (double)row->hedges;
+	s->breaker_open_ms = as_written(row->breaker_open_ms);
+	s->cache_hits = (double)row->cache_hits;
+	s->cache_misses = (double)row->cache_misses;
 }

@@ -61,6 +61,8 @@ struct run_stat {
 	double inflight, queue_depth, busy_workers;
 	double lag_p99_ms, lag_max_ms; /* real ms */
 	double orphaned;
+	/* cumulative: the remedies' decisions up to t_ms */
+	double retries_denied, hedges, breaker_open_ms, cache_hits, cache_misses;
 };
 
 struct run {

@@ -9,7 +9,7 @@
 #include "csvw.h"
 #include "util.h"
 
-_Static_assert(OUT_COUNT == 11, "timeseries.csv lists the outcomes of record.h by name");
+_Static_assert(OUT_COUNT == 14, "timeseries.csv lists the outcomes of record.h by name");
 
 static size_t sec(double ms)
 {
@@ -50,6 +50,8 @@ static int client_column(enum client_outcome o)
 		return OUT_CONN_ERROR;
 	case CLIENT_CANCELLED:
 		return OUT_CANCELLED;
+	case CLIENT_THROTTLED:
+		return TS_THROTTLED;
 	default:
 		return -1;
 	}
@@ -121,13 +123,18 @@ int timeseries_write(const struct timeseries *ts, const char *path, char *err, s
 			csvw_int(w, c->arrivals);
 			csvw_int(w, c->attempts);
 			csvw_int(w, c->retries);
-			for (size_t o = 0; o < ARRAY_LEN(c->outcomes); o++)
+			/* the columns in the order they were added: new ones at the end */
+			for (int o = OUT_OK; o <= OUT_FAULT_ERROR; o++)
 				csvw_int(w, c->outcomes[o]);
+			csvw_int(w, c->outcomes[TS_HTTP_ERROR]);
 			csvw_num(w, c->inflight, 0);
 			csvw_num(w, c->queue_depth, 0);
 			csvw_num(w, c->busy_workers, 0);
 			csvw_num(w, c->lag_p99_ms, 3);
 			csvw_num(w, c->orphaned, 0);
+			for (int o = OUT_BREAKER_OPEN; o < OUT_COUNT; o++)
+				csvw_int(w, c->outcomes[o]);
+			csvw_int(w, c->outcomes[TS_THROTTLED]);
 			csvw_end(w);
 		}
 	}

@@ -23,13 +23,14 @@
 #define TIMESERIES_CSV_HEADER                                                                                \
 	"t_s,tier,arrivals,attempts,retries,ok,timeout,deadline_expired,upstream_error,conn_error,"          \
 	"cancelled,caller_gone,shed,bad_request,statement_timeout,fault_error,http_error,inflight,"          \
-	"queue_depth,busy_workers,lag_p99_ms,orphaned"
+	"queue_depth,busy_workers,lag_p99_ms,orphaned,breaker_open,hedge_lost,cache_hit,throttled"
 
-#define TS_HTTP_ERROR OUT_COUNT /* index of http_error among the outcome counts */
+#define TS_HTTP_ERROR OUT_COUNT	   /* index of http_error among the outcome counts */
+#define TS_THROTTLED (OUT_COUNT + 1) /* and of the client's throttled */
 
 struct ts_cell {
 	unsigned arrivals, attempts, retries;
-	unsigned outcomes[OUT_COUNT + 1]; /* enum outcome order, then http_error */
+	unsigned outcomes[OUT_COUNT + 2]; /* enum outcome order, then http_error and throttled */
 	double gauge_t_ms;		  /* time of the sample below; NaN = none */
 	double inflight, queue_depth, busy_workers, lag_p99_ms;
 	double orphaned;

@@ -300,6 +300,11 @@ static void write_stats(struct engine *e, int proc)
 	    .queue_depth = m->queue_depth,
 	    .busy_workers = m->busy_workers,
 	    .orphaned = m->orphaned,
+	    .retries_denied = (int64_t)m->retries_denied,
+	    .hedges = (int64_t)m->hedges,
+	    .breaker_open_ms = core_breaker_ms(m, e->now),
+	    .cache_hits = (int64_t)m->cache_hits,
+	    .cache_misses = (int64_t)m->cache_misses,
 	};
 	records_stats(e->w, proc, &row);
 }

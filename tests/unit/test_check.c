@@ -169,8 +169,8 @@ static void ck_write(void)
 	for (size_t p = 0; p < ARRAY_LEN(stops); p++) {
 		sbuf_reset(&sb);
 		sbuf_adds(&sb, STATS_CSV_HEADER "\n");
-		sbuf_addf(&sb, "1000.000,%s,1,0,0,0.100,0.200,0\n", stops[p].proc);
-		sbuf_addf(&sb, "%.3f,%s,0,0,0,0.100,0.200,0\n", stops[p].stop_ms, stops[p].proc);
+		sbuf_addf(&sb, "1000.000,%s,1,0,0,0.100,0.200,0,0,0,0.000,0,0\n", stops[p].proc);
+		sbuf_addf(&sb, "%.3f,%s,0,0,0,0.100,0.200,0,0,0,0.000,0,0\n", stops[p].stop_ms, stops[p].proc);
 		sbuf_adds(&merged, strchr(sbuf_str(&sb), '\n') + 1);
 		char *name = xasprintf("tiers/%s_stats.csv", stops[p].proc);
 		ck_put(name, sbuf_str(&sb));

@@ -44,7 +44,8 @@ Test(record, outcome_names_exact)
 {
 	static const char *want[OUT_COUNT] = {
 	    "ok",	   "timeout", "deadline_expired", "upstream_error",    "conn_error",  "cancelled",
-	    "caller_gone", "shed",    "bad_request",	  "statement_timeout", "fault_error",
+	    "caller_gone", "shed",    "bad_request",	  "statement_timeout", "fault_error", "breaker_open",
+	    "hedge_lost",  "cache_hit",
 	};
 	for (int i = 0; i < OUT_COUNT; i++) {
 		cr_assert_str_eq(outcome_name((enum outcome)i), want[i]);

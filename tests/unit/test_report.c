@@ -178,7 +178,7 @@ Test(report_csv, bad_number_and_bad_vocabulary)
 {
 	rt_write("requests.csv", REQ_HEAD);
 	rt_write("spans.csv", SPAN_HEAD);
-	rt_write("stats.csv", STATS_HEAD "1000,gateway,1,0,0,0.5,1,0\n2000,gateway,1,0,0,abc,1,0\n");
+	rt_write("stats.csv", STATS_HEAD "1000,gateway,1,0,0,0.5,1,0,0,0,0.000,0,0\n2000,gateway,1,0,0,abc,1,0,0,0,0.000,0,0\n");
 	cr_assert(strstr(rt_load_err(), "stats.csv:3: column 'lag_p99_ms': not a number: 'abc'"), "got: %s",
 		  rt_load_err());
 	rt_write("stats.csv", STATS_HEAD);
@@ -499,10 +499,10 @@ Test(report_timeseries, buckets_by_start_and_end)
 	sbuf_free(&sp);
 	rt_write("requests.csv", REQ_HEAD "t1,1,400,500,2600,2200,504,http_error,S0\n"
 					  "t2,1,900,,,,,not_sent,\n");
-	rt_write("stats.csv", STATS_HEAD "1000,gateway,3,0,0,0.2,0.5,0\n"
-					 "1999,gateway,4,0,0,0.4,0.9,0\n"
-					 "1500,gateway,9,0,0,9,9,0\n"
-					 "1000,loadgen,1,,,0.1,0.1,0\n");
+	rt_write("stats.csv", STATS_HEAD "1000,gateway,3,0,0,0.2,0.5,0,0,0,0.000,0,0\n"
+					 "1999,gateway,4,0,0,0.4,0.9,0,0,0,0.000,0,0\n"
+					 "1500,gateway,9,0,0,9,9,0,0,0,0.000,0,0\n"
+					 "1000,loadgen,1,,,0.1,0.1,0,0,0,0.000,0,0\n");
 	struct scenario sc = rt_scenario(1, 1000);
 	struct run r;
 	struct timeseries ts;
@@ -560,9 +560,9 @@ static double rt_faithful(const char *stats)
 
 Test(report_lag, faithful_against_one_percent_of_real_timeout)
 {
-	cr_assert_float_eq(rt_faithful(STATS_HEAD "1000,loadgen,0,0,0,4.9,12,0\n2000,loadgen,0,0,0,1,3,0\n"), 1,
+	cr_assert_float_eq(rt_faithful(STATS_HEAD "1000,loadgen,0,0,0,4.9,12,0,0,0,0.000,0,0\n2000,loadgen,0,0,0,1,3,0,0,0,0.000,0,0\n"), 1,
 			   1e-9);
-	cr_assert_float_eq(rt_faithful(STATS_HEAD "1000,loadgen,0,0,0,4.9,12,0\n2000,loadgen,0,0,0,5.1,3,0\n"), 0,
+	cr_assert_float_eq(rt_faithful(STATS_HEAD "1000,loadgen,0,0,0,4.9,12,0,0,0,0.000,0,0\n2000,loadgen,0,0,0,5.1,3,0,0,0,0.000,0,0\n"), 0,
 			   1e-9);
 }
 
