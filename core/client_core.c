@@ -3,11 +3,13 @@
  * never both, so it costs the same however many attempts it makes. */
 #include "client_core.h"
 
+#include <math.h>
 #include <stdalign.h>
 #include <stdlib.h>
 #include <sys/queue.h>
 
 #include "schedule.h"
+#include "throttle.h"
 #include "util.h"
 
 struct client_req {
@@ -19,6 +21,8 @@ struct client_req {
 	double intended_ms;	       /* when the current attempt was meant to leave */
 	double start_ms;	       /* when it did */
 	double prev_backoff_ms;	       /* for decorrelated jitter */
+	bool has_key;		       /* load.keys: the key it reads, the same for every attempt */
+	uint32_t key;
 	bool in_flight;		       /* else a retry waits (retry armed) */
 	struct tq_node retry, timeout;
 	alignas(max_align_t) unsigned char drv[];
@@ -31,7 +35,9 @@ struct client_core {
 	const struct client_ops *ops;
 	void *ctx;
 	struct schedule sched;
-	struct rng rng_ids, rng_backoff;
+	struct rng rng_ids, rng_backoff, rng_throttle, rng_keys;
+	struct adaptive_throttle throttle;
+	double *key_cdf; /* load.keys: P(key <= k + 1), k = 0 .. count - 1 */
 	struct tq_node arrival, drain;
 	double next_ms; /* the next arrival, while !sending_done */
 	bool sending_done, over;
@@ -49,6 +55,12 @@ static void on_timeout(struct tq_node *node, double now);
 void *client_req_drv(struct client_req *r) { return r->drv; }
 const char *client_req_trace_id(const struct client_req *r) { return r->trace_id; }
 const char *client_req_span_id(const struct client_req *r) { return r->span_id; }
+
+bool client_req_key(const struct client_req *r, uint32_t *key)
+{
+	*key = r->key;
+	return r->has_key;
+}
 const struct client_counters *client_core_progress(const struct client_core *c) { return &c->n; }
 const struct core_counters *client_core_counters(const struct client_core *c) { return &c->m; }
 bool client_core_over(const struct client_core *c) { return c->over; }
@@ -101,6 +113,17 @@ static void send_attempt(struct client_req *r, double now)
 {
 	struct client_core *c = r->c;
 
+	if (c->load->adaptive_throttle.enabled) {
+		/* The SRE book's client-side throttling: every attempt the client
+		 * wants to send counts, those it rejects too. */
+		double p = adaptive_throttle_p(&c->throttle, now);
+		adaptive_throttle_request(&c->throttle, now);
+		if (p > 0 && rng_double(&c->rng_throttle) < p) {
+			emit_row(c, r, false, 0, 0, CLIENT_THROTTLED);
+			req_free(r);
+			return;
+		}
+	}
 	if (c->load->max_outstanding > 0 && c->n.in_flight >= c->load->max_outstanding) {
 		emit_row(c, r, false, 0, 0, CLIENT_NOT_SENT);
 		req_free(r);
@@ -160,7 +183,10 @@ void client_core_attempt_done(struct client_core *c, struct client_req *r, doubl
 	enum client_outcome outcome = span_outcome == OUT_OK		 ? CLIENT_OK
 				      : span_outcome == OUT_UPSTREAM_ERROR ? CLIENT_HTTP_ERROR
 									   : CLIENT_CONN_ERROR;
-	(void)c;
+	/* an accept: answered, and not with "overloaded" */
+	if (c->load->adaptive_throttle.enabled && res->end == ATTEMPT_ANSWERED && res->status != 429 &&
+	    res->status != 503)
+		adaptive_throttle_accept(&c->throttle, now);
 	end_attempt(r, now, res->end == ATTEMPT_ANSWERED ? res->status : 0, outcome);
 	after_attempt(r, now, cls, outcome);
 }
@@ -194,6 +220,20 @@ static void begin_request(struct client_core *c, double intended_ms, double now)
 	tq_node_init(&r->timeout, on_timeout);
 	TAILQ_INSERT_TAIL(&c->live, r, link);
 	trace_new_trace_id(&c->rng_ids, r->trace_id);
+	if (c->key_cdf) {
+		/* Zipf: the first key whose cumulative weight passes the draw */
+		double u = rng_double(&c->rng_keys);
+		size_t lo = 0, hi = (size_t)c->load->keys.count - 1;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (c->key_cdf[mid] > u)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		r->has_key = true;
+		r->key = (uint32_t)lo + 1;
+	}
 	r->attempt = 1;
 	r->intended_ms = intended_ms;
 	c->n.requests++;
@@ -236,6 +276,20 @@ struct client_core *client_core_new(const struct client_core_config *cfg, double
 	c->ctx = cfg->ctx;
 	core_rng_seed(&c->rng_ids, cfg->sc->seed, TIER_COUNT, RNG_IDS);
 	core_rng_seed(&c->rng_backoff, cfg->sc->seed, TIER_COUNT, RNG_BACKOFF);
+	core_rng_seed(&c->rng_throttle, cfg->sc->seed, TIER_COUNT, RNG_THROTTLE);
+	core_rng_seed(&c->rng_keys, cfg->sc->seed, TIER_COUNT, RNG_KEYS);
+	if (c->load->adaptive_throttle.enabled)
+		adaptive_throttle_init(&c->throttle, c->load->adaptive_throttle.k, c->load->adaptive_throttle.window_ms);
+	if (c->load->keys.count > 0) {
+		size_t n = (size_t)c->load->keys.count;
+		double sum = 0;
+		c->key_cdf = xmalloc(n * sizeof(*c->key_cdf));
+		for (size_t k = 0; k < n; k++)
+			c->key_cdf[k] = sum += pow((double)(k + 1), -c->load->keys.zipf);
+		for (size_t k = 0; k < n; k++)
+			c->key_cdf[k] /= sum;
+		c->key_cdf[n - 1] = 1.0; /* no draw falls past the last key */
+	}
 	schedule_init(&c->sched, c->load, cfg->sc->seed);
 	TAILQ_INIT(&c->live);
 	pool_init(&c->reqs, sizeof(struct client_req) + cfg->req_drv_size);
@@ -277,6 +331,7 @@ void client_core_free(struct client_core *c)
 {
 	if (!c)
 		return;
+	free(c->key_cdf);
 	pool_free(&c->reqs);
 	free(c);
 }

@@ -4,7 +4,9 @@
  * load.client_timeout; a failed attempt is retried after the client backoff
  * as load.client_retry_on allows; latency is measured from the *intended*
  * send time, so a slow chain cannot hide its backlog (no coordinated
- * omission).  Every attempt ends in exactly one requests.csv row.  After the
+ * omission).  Every attempt ends in exactly one requests.csv row.  With
+ * load.adaptive_throttle the client rejects attempts itself (throttled, not
+ * retried); with load.keys each request reads a key drawn from a Zipf law.  After the
  * last arrival the run ends as soon as nothing is outstanding, or when
  * load.drain has passed: what is still in flight then is cancelled.
  *
@@ -71,5 +73,7 @@ const struct core_counters *client_core_counters(const struct client_core *c);
 void *client_req_drv(struct client_req *r);
 const char *client_req_trace_id(const struct client_req *r);
 const char *client_req_span_id(const struct client_req *r); /* the current attempt's */
+/* The key the request reads (load.keys), sent as /users/<key>; false: none. */
+bool client_req_key(const struct client_req *r, uint32_t *key);
 
 #endif

@@ -51,6 +51,8 @@ struct inbound {
 	int caller_attempt;		 /* the last hop's attempt number; 0 when none */
 	bool has_budget;
 	double budget_ms; /* received budget, scenario ms (has_budget) */
+	bool has_key;	  /* the request reads a key (load.keys): path /users/<key> */
+	uint32_t key;
 };
 
 /* Counters and gauges every core keeps; /metrics, stats.csv and the live
@@ -90,6 +92,8 @@ enum rng_purpose {
 	RNG_FAULTS,  /* injected error draws */
 	RNG_SERVICE, /* dbsim service times */
 	RNG_NETWORK, /* the virtual engine's hop delays */
+	RNG_THROTTLE, /* the client's adaptive throttling draws */
+	RNG_KEYS,     /* which key a client request reads */
 	RNG_PURPOSES
 };
 /* owner: the enum tier_id, or TIER_COUNT for the client. */

@@ -33,6 +33,7 @@ struct db_query {
 	enum qstate state;
 	enum outcome planned;	/* Q_RUNNING: how the run will end */
 	struct tq_node drop;	/* Q_QUEUED: its deadline */
+	struct tq_node shed;	/* Q_QUEUED, codel: the longest it may wait */
 	struct tq_node run_end; /* Q_RUNNING: the end of the run */
 	bool counted_orphan;	/* which gauge it is in: orphaned, else inflight */
 	alignas(max_align_t) unsigned char drv[];
@@ -54,8 +55,10 @@ struct db_core {
 	struct rng rng_ids, rng_faults;
 	struct dist_sampler service;
 	TAILQ_HEAD(, db_query) all;   /* every live query, oldest first */
-	TAILQ_HEAD(, db_query) queue; /* the FIFO */
+	TAILQ_HEAD(db_queue, db_query) queue; /* in arrival order */
 	int queued, busy, workers_now;
+	double last_empty_ms; /* the last time the queue was empty (codel, adaptive LIFO) */
+	double codel_target_ms, codel_interval_ms;
 	struct edge *edges;
 	size_t nedges;
 	struct pool queries;
@@ -63,6 +66,7 @@ struct db_core {
 };
 
 static void on_drop(struct tq_node *n, double now);
+static void on_shed(struct tq_node *n, double now);
 static void on_run_end(struct tq_node *n, double now);
 static void on_edge(struct tq_node *n, double now);
 
@@ -99,12 +103,46 @@ static void update_gauges(struct db_core *c)
 	c->m.workers = c->workers_now;
 }
 
-static void queue_remove(struct db_core *c, struct db_query *q)
+double db_service_median_ms(const struct dist *d)
+{
+	switch (d->kind) {
+	case DIST_FIXED: return d->a_ms;
+	case DIST_UNIFORM: return (d->a_ms + d->b_ms) / 2;
+	case DIST_EXPONENTIAL: return d->a_ms * M_LN2;
+	case DIST_LOGNORMAL: return d->a_ms;
+	}
+	return d->a_ms;
+}
+
+static void queue_remove(struct db_core *c, struct db_query *q, double now)
 {
 	TAILQ_REMOVE(&c->queue, q, queue_link);
 	c->queued--;
+	if (c->queued == 0)
+		c->last_empty_ms = now;
 	timerq_cancel(c->tq, &q->drop);
+	timerq_cancel(c->tq, &q->shed);
 	q->state = Q_NEW;
+}
+
+/* "Fail at Scale": the queue is overloaded when it has not been empty for
+ * the last codel_interval. */
+static bool overloaded(const struct db_core *c, double now)
+{
+	return c->queued > 0 && now - c->last_empty_ms > c->codel_interval_ms;
+}
+
+/* The query a free worker takes next, by the queue discipline. */
+static struct db_query *next_query(struct db_core *c, double now)
+{
+	switch (c->cfg->queue) {
+	case QUEUE_LIFO: return TAILQ_LAST(&c->queue, db_queue);
+	case QUEUE_ADAPTIVE_LIFO:
+		return overloaded(c, now) ? TAILQ_LAST(&c->queue, db_queue) : TAILQ_FIRST(&c->queue);
+	case QUEUE_FIFO:
+	case QUEUE_CODEL: break;
+	}
+	return TAILQ_FIRST(&c->queue);
 }
 
 /* The only end of a query: answer if the caller is still there, write the
@@ -120,7 +158,7 @@ static void finish(struct db_query *q, double now, const struct db_reply *rep)
 	struct span_row row;
 
 	if (q->state == Q_QUEUED)
-		queue_remove(c, q);
+		queue_remove(c, q, now);
 	else if (q->state == Q_RUNNING)
 		c->busy--;
 	timerq_cancel(c->tq, &q->run_end);
@@ -190,8 +228,8 @@ static void dispatch(struct db_core *c, double now)
 {
 	struct db_query *q;
 
-	while (c->busy < c->workers_now && (q = TAILQ_FIRST(&c->queue))) {
-		queue_remove(c, q);
+	while (c->busy < c->workers_now && (q = next_query(c, now))) {
+		queue_remove(c, q, now);
 		if (q->deadline_ms <= now) {
 			finish_simple(q, now, 504, OUT_DEADLINE_EXPIRED, DR_EXPIRED_IN_QUEUE);
 			continue;
@@ -217,6 +255,11 @@ static void on_run_end(struct tq_node *n, double now) /* db_query.run_end */
 static void on_drop(struct tq_node *n, double now) /* db_query.drop */
 {
 	finish_simple(container_of(n, struct db_query, drop), now, 504, OUT_DEADLINE_EXPIRED, DR_EXPIRED_IN_QUEUE);
+}
+
+static void on_shed(struct tq_node *n, double now) /* db_query.shed */
+{
+	finish_simple(container_of(n, struct db_query, shed), now, 503, OUT_SHED, DR_CODEL);
 }
 
 static void apply_capacity(struct db_core *c, double now)
@@ -249,6 +292,11 @@ struct db_core *db_core_new(const struct db_core_config *cfg, double now)
 	core_rng_seed(&c->rng_faults, sc->seed, TIER_DBSIM, RNG_FAULTS);
 	TAILQ_INIT(&c->all);
 	TAILQ_INIT(&c->queue);
+	c->last_empty_ms = now;
+	c->codel_target_ms = c->cfg->codel_target_ms > 0 ? c->cfg->codel_target_ms
+							 : 5 * db_service_median_ms(&sc->db.service_time);
+	c->codel_interval_ms = c->cfg->codel_interval_ms > 0 ? c->cfg->codel_interval_ms
+							     : 100 * db_service_median_ms(&sc->db.service_time);
 	pool_init(&c->queries, sizeof(struct db_query) + cfg->query_drv_size);
 	c->edges = xcalloc(2 * sc->nfaults + 1, sizeof(*c->edges));
 	for (size_t i = 0; i < sc->nfaults; i++) {
@@ -292,6 +340,7 @@ struct db_query *db_core_arrive(struct db_core *c, double now, const struct inbo
 	q->deadline_ms = INFINITY;
 	q->state = Q_NEW;
 	tq_node_init(&q->drop, on_drop);
+	tq_node_init(&q->shed, on_shed);
 	tq_node_init(&q->run_end, on_run_end);
 	TAILQ_INSERT_TAIL(&c->all, q, all_link);
 	c->m.arrivals++;
@@ -313,6 +362,12 @@ struct db_query *db_core_arrive(struct db_core *c, double now, const struct inbo
 		finish_simple(q, now, 504, OUT_DEADLINE_EXPIRED, DR_EXPIRED_ON_ARRIVAL);
 		return NULL;
 	}
+	/* Deadline-aware admission: less budget than the work is estimated to
+	 * take cannot end in an answer anyone waits for. */
+	if (c->cfg->admission_estimate_ms > 0 && q->in.has_budget && q->in.budget_ms < c->cfg->admission_estimate_ms) {
+		finish_simple(q, now, 504, OUT_DEADLINE_EXPIRED, DR_ADMISSION);
+		return NULL;
+	}
 	if (fx.error_frac > 0 && rng_double(&c->rng_faults) < fx.error_frac) {
 		finish_simple(q, now, 500, OUT_FAULT_ERROR, DR_INJECTED_ERROR);
 		return NULL;
@@ -322,6 +377,7 @@ struct db_query *db_core_arrive(struct db_core *c, double now, const struct inbo
 		return q;
 	}
 	if (c->busy < c->workers_now && TAILQ_EMPTY(&c->queue)) {
+		c->last_empty_ms = now;
 		run(c, q, now);
 		return q;
 	}
@@ -329,6 +385,12 @@ struct db_query *db_core_arrive(struct db_core *c, double now, const struct inbo
 		finish_simple(q, now, 503, OUT_SHED, DR_QUEUE_FULL);
 		return NULL;
 	}
+	if (c->cfg->queue == QUEUE_CODEL)
+		/* Facebook's CoDel: overloaded, a query may wait codel_target; else
+		 * codel_interval (the queue is judged before this one joins it). */
+		timerq_arm(c->tq, &q->shed, now + (overloaded(c, now) ? c->codel_target_ms : c->codel_interval_ms));
+	if (TAILQ_EMPTY(&c->queue))
+		c->last_empty_ms = now;
 	TAILQ_INSERT_TAIL(&c->queue, q, queue_link);
 	c->queued++;
 	q->state = Q_QUEUED;
@@ -400,6 +462,8 @@ size_t db_reply_text(const struct db_query *q, const struct db_reply *rep, char 
 	case DR_STATEMENT_TIMEOUT: o = put_str(o, "dbsim: canceling statement due to statement timeout\n"); break;
 	case DR_INJECTED_ERROR: o = put_str(o, "dbsim: injected error\n"); break;
 	case DR_QUEUE_FULL: o = put_str(o, "dbsim: queue full\n"); break;
+	case DR_CODEL: o = put_str(o, "dbsim: overloaded, waited too long in the queue\n"); break;
+	case DR_ADMISSION: o = put_str(o, "dbsim: budget shorter than the query is expected to take\n"); break;
 	case DR_STOP: break;
 	}
 	*o = '\0';

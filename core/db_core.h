@@ -1,5 +1,6 @@
 /* db_core: every decision of dbsim, without I/O.  `workers` queries run at
- * once, the rest wait in a FIFO of at most `queue_limit`; each query takes a
+ * once, the rest wait in a queue of at most `queue_limit`, served by its
+ * discipline (FIFO, LIFO, adaptive LIFO, Facebook's CoDel variant); each query takes a
  * service time drawn from the scenario's distribution (times any slowdown,
  * plus any injected latency) unless statement_timeout, its deadline
  * (honor_deadline, noticed only every check_interval of running) or its
@@ -30,6 +31,8 @@ enum db_reason {
 	DR_STATEMENT_TIMEOUT,	/* statement_timeout */
 	DR_INJECTED_ERROR,	/* an errors fault */
 	DR_QUEUE_FULL,		/* queue_limit */
+	DR_CODEL,		/* codel: overloaded, it waited longer than codel_target (503) */
+	DR_ADMISSION,		/* admission_estimate: less budget than the work takes (504) */
 	DR_STOP,		/* dbsim stops: close without an answer */
 };
 
@@ -82,6 +85,10 @@ const struct inbound *db_query_inbound(const struct db_query *q);
  * query).  out needs DB_REPLY_MAX bytes; returns the length. */
 #define DB_REPLY_MAX (96 + TRACE_ID_LEN + LINEAGE_MAX + 2 * FMT_NUM_MAX + ERR_LEN)
 size_t db_reply_text(const struct db_query *q, const struct db_reply *rep, char *out);
+
+/* The median of a service-time distribution: what codel_target and
+ * codel_interval are derived from when not given (5 and 100 times it). */
+double db_service_median_ms(const struct dist *d);
 
 /* When does a running query end, and how?  start_ms: when it started
  * running; service_ms: how long it would take; statement_timeout_ms: 0 =

@@ -11,7 +11,11 @@
 #include <string.h>
 #include <sys/queue.h>
 
+#include "breaker.h"
+#include "cache.h"
 #include "deadline.h"
+#include "retry_budget.h"
+#include "throttle.h"
 #include "util.h"
 
 /* Where the request's caller stands. */
@@ -31,6 +35,8 @@ struct tier_attempt {
 	double start_ms;
 	bool has_budget;
 	double budget_ms; /* sent in the deadline header (has_budget) */
+	bool retry;	  /* number > 1: counts in retries_in_flight */
+	bool probe;	  /* one of the circuit breaker's half-open probes */
 	struct tq_node timeout;
 	char span_id[SPAN_ID_LEN + 1];
 	char lineage[LINEAGE_MAX];
@@ -48,6 +54,7 @@ struct tier_req {
 	double arrival_ms;
 	double deadline_ms; /* effective; INFINITY: none */
 	bool deadline_from_caller;
+	bool fill_cache; /* a cache miss: store the key when the answer is ok */
 	enum caller_state caller;
 	double answered_ms;    /* caller != CALLER_WAITING */
 	double wasted_from_ms; /* work after this is for nobody; INFINITY: not yet */
@@ -57,9 +64,17 @@ struct tier_req {
 	struct tq_node deadline;
 	struct tq_node delay;	/* an injected latency before the first attempt */
 	struct tq_node backoff; /* the wait before the next attempt */
+	struct tq_node hedge;	/* the next hedged copy */
+	struct tq_node hit;	/* a cache hit's answer */
 	enum gauge gauge;
 	double work_ms, wasted_ms;
 	alignas(max_align_t) unsigned char drv[];
+};
+
+/* A cache_flush fault of this tier: the cache empties at its start. */
+struct flush {
+	struct tq_node node;
+	struct tier_core *c;
 };
 
 struct tier_core {
@@ -75,20 +90,31 @@ struct tier_core {
 	TAILQ_HEAD(, tier_req) live; /* every request not yet freed, oldest first */
 	struct pool reqs, attempts;
 	struct core_counters m;
+	long attempts_in_flight, retries_in_flight;
+	struct retry_budget budget;
+	struct retry_throttle throttle;
+	struct breaker breaker;
+	struct cache cache;
+	struct flush *flushes;
+	size_t nflushes;
 	bool stopping;
 };
 
 static void on_deadline(struct tq_node *n, double now);
 static void on_delay_over(struct tq_node *n, double now);
 static void on_backoff_over(struct tq_node *n, double now);
+static void on_hedge(struct tq_node *n, double now);
+static void on_hit(struct tq_node *n, double now);
 static void on_attempt_timeout(struct tq_node *n, double now);
+static void on_flush(struct tq_node *n, double now);
 
 struct tier_core *tier_core_new(const struct tier_core_config *cfg)
 {
 	struct tier_core *c = xcalloc(1, sizeof(*c));
+	const struct tier_cfg *tc = &cfg->sc->tiers[cfg->tier];
 
 	c->sc = cfg->sc;
-	c->cfg = &cfg->sc->tiers[cfg->tier];
+	c->cfg = tc;
 	c->tier = cfg->tier;
 	c->name = tier_name(cfg->tier);
 	c->tq = cfg->tq;
@@ -101,6 +127,31 @@ struct tier_core *tier_core_new(const struct tier_core_config *cfg)
 	TAILQ_INIT(&c->live);
 	pool_init(&c->reqs, sizeof(struct tier_req) + cfg->req_drv_size);
 	pool_init(&c->attempts, sizeof(struct tier_attempt) + cfg->attempt_drv_size);
+	if (tc->retry_budget.enabled)
+		retry_budget_init(&c->budget, tc->retry_budget.percent, tc->retry_budget.min_per_s,
+				  tc->retry_budget.ttl_ms);
+	if (tc->retry_throttle.enabled)
+		retry_throttle_init(&c->throttle, tc->retry_throttle.max_tokens, tc->retry_throttle.token_ratio);
+	if (tc->circuit_breaker.enabled) {
+		const struct breaker_cfg *b = &tc->circuit_breaker;
+		breaker_init(&c->breaker, b->failure_ratio, b->min_requests, b->window_ms, b->open_for_ms,
+			     b->half_open_probes);
+		c->m.breaker = &c->breaker;
+	}
+	if (tc->cache.enabled) {
+		cache_init(&c->cache, (uint32_t)tc->cache.capacity,
+			   tc->cache.ttl_ms > 0 ? tc->cache.ttl_ms : INFINITY);
+		c->flushes = xcalloc(cfg->sc->nfaults + 1, sizeof(*c->flushes));
+		for (size_t i = 0; i < cfg->sc->nfaults; i++) {
+			const struct fault *f = &cfg->sc->faults[i];
+			if (f->tier != cfg->tier || f->kind != FAULT_CACHE_FLUSH)
+				continue;
+			struct flush *fl = &c->flushes[c->nflushes++];
+			fl->c = c;
+			tq_node_init(&fl->node, on_flush);
+			timerq_arm(c->tq, &fl->node, f->start_ms);
+		}
+	}
 	return c;
 }
 
@@ -108,6 +159,11 @@ void tier_core_free(struct tier_core *c)
 {
 	if (!c)
 		return;
+	for (size_t i = 0; i < c->nflushes; i++)
+		timerq_cancel(c->tq, &c->flushes[i].node);
+	free(c->flushes);
+	if (c->cfg->cache.enabled)
+		cache_free(&c->cache);
 	pool_free(&c->reqs);
 	pool_free(&c->attempts);
 	free(c);
@@ -136,6 +192,7 @@ bool tier_attempt_budget(const struct tier_attempt *a, double *budget_ms)
 
 static bool cancels(const struct tier_req *r) { return r->c->cfg->propagate_cancel; }
 static bool has_deadline(const struct tier_req *r) { return isfinite(r->deadline_ms); }
+static bool hedging(const struct tier_req *r) { return r->c->cfg->hedge.enabled; }
 
 /* Deadline-aware tiers bound each attempt by what is left of the deadline. */
 static bool bounds_attempts(const struct tier_req *r)
@@ -148,10 +205,11 @@ static enum outcome expired_outcome(const struct tier_req *r)
 	return r->deadline_from_caller ? OUT_DEADLINE_EXPIRED : OUT_TIMEOUT;
 }
 
-/* Attempts in flight, or a timer that will start one. */
+/* Attempts in flight, or a timer that will start one or answer. */
 static bool work_pending(const struct tier_req *r)
 {
-	return r->attempts_in_flight > 0 || tq_armed(&r->delay) || tq_armed(&r->backoff);
+	return r->attempts_in_flight > 0 || tq_armed(&r->delay) || tq_armed(&r->backoff) || tq_armed(&r->hedge) ||
+	       tq_armed(&r->hit);
 }
 
 /* Keep the inflight / orphaned gauges in step with the request's state. */
@@ -235,7 +293,7 @@ static void answer(struct tier_req *r, double now, const struct tier_reply *rep)
 	r->outcome = rep->outcome;
 	timerq_cancel(r->c->tq, &r->deadline);
 	r->c->ops->reply(r->c->ctx, r, rep);
-	if (rep->outcome != OUT_OK)
+	if (rep->outcome != OUT_OK && rep->outcome != OUT_CACHE_HIT)
 		mark_wasted_from(r, now);
 }
 
@@ -281,22 +339,62 @@ static void end_attempt(struct tier_attempt *a, double now, int status, enum out
 	timerq_cancel(c->tq, &a->timeout);
 	TAILQ_REMOVE(&r->attempts, a, link);
 	r->attempts_in_flight--;
+	c->attempts_in_flight--;
+	if (a->retry)
+		c->retries_in_flight--;
 	pool_put(&c->attempts, a);
 }
 
-/* Abandon the downstream work: every attempt in flight (its connection
- * closes, so the cancellation travels down the chain) and any wait. */
+/* Abandon one attempt in flight: its connection closes (so the tier below
+ * sees its caller leave); a breaker probe no longer counts. */
+static void abandon(struct tier_attempt *a, double now, enum outcome outcome)
+{
+	struct tier_core *c = a->r->c;
+
+	c->ops->abort(c->ctx, a);
+	if (a->probe)
+		breaker_forget_probe(&c->breaker);
+	end_attempt(a, now, 0, outcome);
+}
+
+/* Abandon the downstream work: every attempt in flight (cancelled) and any
+ * wait for the next one. */
 static void cancel_work(struct tier_req *r, double now)
 {
 	struct tier_core *c = r->c;
 	struct tier_attempt *a;
 
-	while ((a = TAILQ_FIRST(&r->attempts))) {
-		c->ops->abort(c->ctx, a);
-		end_attempt(a, now, 0, OUT_CANCELLED);
-	}
+	while ((a = TAILQ_FIRST(&r->attempts)))
+		abandon(a, now, OUT_CANCELLED);
 	timerq_cancel(c->tq, &r->delay);
 	timerq_cancel(c->tq, &r->backoff);
+	timerq_cancel(c->tq, &r->hedge);
+}
+
+/* Hedging: one copy ended the request; the others lose. */
+static void drop_other_copies(struct tier_req *r, double now)
+{
+	struct tier_attempt *a;
+
+	while ((a = TAILQ_FIRST(&r->attempts)))
+		abandon(a, now, OUT_HEDGE_LOST);
+	timerq_cancel(r->c->tq, &r->hedge);
+}
+
+/* What an attempt that went and ended tells the breaker and the throttle. */
+static void learn(struct tier_attempt *a, double now, enum retry_class cls, bool ok)
+{
+	struct tier_core *c = a->r->c;
+	bool failed = cls != RETRY_CLASS_NONE;
+
+	if (c->cfg->circuit_breaker.enabled)
+		breaker_record(&c->breaker, now, failed, a->probe);
+	if (c->cfg->retry_throttle.enabled) {
+		if (failed)
+			retry_throttle_failure(&c->throttle);
+		else if (ok)
+			retry_throttle_success(&c->throttle);
+	}
 }
 
 /* How long the next attempt may take (<= 0: no limit of its own, unless
@@ -317,6 +415,9 @@ static double attempt_timeout_ms(const struct tier_req *r, double now)
 	return per;
 }
 
+static bool after_failure(struct tier_req *r, double now, enum retry_class cls, enum outcome outcome,
+			  const struct attempt_result *res);
+
 /* Start the next attempt, or answer when none can start.  True when r was
  * freed. */
 static bool start_attempt(struct tier_req *r, double now)
@@ -324,7 +425,7 @@ static bool start_attempt(struct tier_req *r, double now)
 	struct tier_core *c = r->c;
 	const struct tier_cfg *cfg = c->cfg;
 	struct tier_attempt *a;
-	bool has_budget = false;
+	bool has_budget = false, probe = false;
 	double budget = 0, timeout;
 
 	if (cfg->propagate_deadline && has_deadline(r)) {
@@ -354,6 +455,21 @@ static bool start_attempt(struct tier_req *r, double now)
 		snprintf(a->lineage, sizeof(a->lineage), "%s#%d", c->name, a->number);
 	TAILQ_INSERT_TAIL(&r->attempts, a, link);
 	r->attempts_in_flight++;
+	c->attempts_in_flight++;
+	if (hedging(r) && r->attempts_started < cfg->hedge.max_attempts)
+		timerq_arm(c->tq, &r->hedge, now + cfg->hedge.delay_ms);
+
+	if (cfg->circuit_breaker.enabled && !breaker_allow(&c->breaker, now, &probe)) {
+		/* Open: the attempt is not sent; it fails at once as a 503, which
+		 * retry_on (and hedging's non_fatal) takes for a 5xx. */
+		struct attempt_result res = {.end = ATTEMPT_ANSWERED, .status = 503};
+		end_attempt(a, now, 503, OUT_BREAKER_OPEN);
+		return after_failure(r, now, RETRY_CLASS_5XX, OUT_BREAKER_OPEN, &res);
+	}
+	a->probe = probe;
+	a->retry = a->number > 1 && !hedging(r);
+	if (a->retry)
+		c->retries_in_flight++;
 	c->m.attempts++;
 	if (a->number > 1)
 		c->m.retries++;
@@ -374,6 +490,9 @@ static void give_up(struct tier_req *r, double now, enum outcome outcome, const 
 		rep = (struct tier_reply){.status = res->status, .outcome = outcome, .reason = TR_PASS,
 					  .body = res->body, .body_len = res->body_len};
 		break;
+	case OUT_BREAKER_OPEN:
+		rep = (struct tier_reply){.status = 503, .outcome = outcome, .reason = TR_BREAKER_OPEN};
+		break;
 	case OUT_TIMEOUT:
 		rep = (struct tier_reply){.status = 504, .outcome = outcome, .reason = TR_UPSTREAM_TIMEOUT,
 					  .n = r->attempts_started};
@@ -386,29 +505,79 @@ static void give_up(struct tier_req *r, double now, enum outcome outcome, const 
 	answer(r, now, &rep);
 }
 
+/* May another attempt go (a retry, or a hedged copy)?  The budgets and
+ * throttling decide; a refusal is counted. */
+static bool another_allowed(struct tier_req *r, double now, bool hedge)
+{
+	struct tier_core *c = r->c;
+	const struct tier_cfg *cfg = c->cfg;
+	bool ok = true;
+
+	if (cfg->retry_throttle.enabled && !retry_throttle_allows(&c->throttle))
+		ok = false;
+	else if (!hedge && cfg->retry_concurrency.enabled &&
+		 !retry_concurrency_allows(c->retries_in_flight, c->attempts_in_flight, cfg->retry_concurrency.percent,
+					   cfg->retry_concurrency.min_retries))
+		ok = false;
+	else if (!hedge && cfg->retry_budget.enabled && !retry_budget_withdraw(&c->budget, now))
+		ok = false;
+	if (!ok)
+		c->m.retries_denied++;
+	return ok;
+}
+
+/* Hedging: a copy failed (it was closed out).  A non-fatal failure sends
+ * the next copy at once, a fatal one ends the request; with no copy left to
+ * send and none in flight, the request ends with this failure. */
+static bool hedge_after_failure(struct tier_req *r, double now, enum retry_class cls, enum outcome outcome,
+				const struct attempt_result *res)
+{
+	const struct hedge_cfg *h = &r->c->cfg->hedge;
+	struct retry_policy non_fatal = {.retry_on = h->non_fatal};
+
+	if (!retry_allowed(&non_fatal, cls) || r->c->stopping || (cancels(r) && r->caller != CALLER_WAITING)) {
+		give_up(r, now, outcome, res);
+		drop_other_copies(r, now);
+		return req_maybe_done(r);
+	}
+	if (r->attempts_started < h->max_attempts && another_allowed(r, now, true)) {
+		r->c->m.hedges++;
+		return start_attempt(r, now);
+	}
+	if (r->attempts_in_flight == 0) {
+		timerq_cancel(r->c->tq, &r->hedge);
+		give_up(r, now, outcome, res);
+	}
+	return req_maybe_done(r);
+}
+
 /* An attempt failed (it was already closed out): retry after the backoff
- * if the policy and the deadline allow, else answer. */
-static void after_failure(struct tier_req *r, double now, enum retry_class cls, enum outcome outcome,
+ * if the policy, the remedies and the deadline allow, else answer.  True
+ * when r was freed. */
+static bool after_failure(struct tier_req *r, double now, enum retry_class cls, enum outcome outcome,
 			  const struct attempt_result *res)
 {
 	struct tier_core *c = r->c;
 	const struct retry_policy *policy = &c->cfg->retry;
 	double wait_ms;
 
+	if (hedging(r))
+		return hedge_after_failure(r, now, cls, outcome, res);
 	if (c->stopping || r->attempts_started > policy->retries || !retry_allowed(policy, cls) ||
 	    (cancels(r) && r->caller != CALLER_WAITING))
 		goto give_up;
 	wait_ms = retry_backoff_ms(policy, r->attempts_started - 1, &r->backoff_prev_ms, &c->rng_backoff);
-	/* A wait that would end past the deadline cannot lead to a useful attempt. */
-	if (bounds_attempts(r) && now + wait_ms >= r->deadline_ms)
+	/* A wait that would end past the deadline cannot lead to a useful attempt;
+	 * only a retry that would go asks the budgets. */
+	if ((bounds_attempts(r) && now + wait_ms >= r->deadline_ms) || !another_allowed(r, now, false))
 		goto give_up;
 	timerq_arm(c->tq, &r->backoff, now + wait_ms);
 	regauge(r);
-	return;
+	return false;
 
 give_up:
 	give_up(r, now, outcome, res);
-	req_maybe_done(r);
+	return req_maybe_done(r);
 }
 
 void tier_core_attempt_done(struct tier_core *c, struct tier_attempt *a, double now,
@@ -417,13 +586,17 @@ void tier_core_attempt_done(struct tier_core *c, struct tier_attempt *a, double 
 	struct tier_req *r = a->r;
 	enum outcome outcome;
 	enum retry_class cls = attempt_classify(res, &outcome);
-	(void)c;
 
+	learn(a, now, cls, outcome == OUT_OK);
 	end_attempt(a, now, res->end == ATTEMPT_ANSWERED ? res->status : 0, outcome);
 	if (outcome == OUT_OK) {
 		struct tier_reply rep = {.status = res->status, .outcome = OUT_OK, .reason = TR_PASS,
 					 .body = res->body, .body_len = res->body_len};
+		if (r->fill_cache)
+			cache_put(&c->cache, r->in.key, now);
 		answer(r, now, &rep);
+		if (hedging(r))
+			drop_other_copies(r, now);
 		req_maybe_done(r);
 		return;
 	}
@@ -436,6 +609,7 @@ static void on_attempt_timeout(struct tq_node *n, double now) /* tier_attempt.ti
 	struct tier_req *r = a->r;
 
 	r->c->ops->abort(r->c->ctx, a);
+	learn(a, now, RETRY_CLASS_TIMEOUT, false);
 	end_attempt(a, now, 0, OUT_TIMEOUT);
 	after_failure(r, now, RETRY_CLASS_TIMEOUT, OUT_TIMEOUT, NULL);
 }
@@ -450,6 +624,28 @@ static void on_backoff_over(struct tq_node *n, double now) /* tier_req.backoff *
 	start_attempt(container_of(n, struct tier_req, backoff), now);
 }
 
+/* The hedging delay passed and no copy has finished: send another. */
+static void on_hedge(struct tq_node *n, double now) /* tier_req.hedge */
+{
+	struct tier_req *r = container_of(n, struct tier_req, hedge);
+
+	if (r->attempts_started < r->c->cfg->hedge.max_attempts && !r->c->stopping &&
+	    another_allowed(r, now, true)) {
+		r->c->m.hedges++;
+		start_attempt(r, now);
+		return;
+	}
+	req_maybe_done(r);
+}
+
+static void on_hit(struct tq_node *n, double now) /* tier_req.hit */
+{
+	struct tier_req *r = container_of(n, struct tier_req, hit);
+
+	answer_simple(r, now, 200, OUT_CACHE_HIT, TR_CACHE_HIT, 0);
+	req_maybe_done(r);
+}
+
 static void on_deadline(struct tq_node *n, double now) /* tier_req.deadline */
 {
 	struct tier_req *r = container_of(n, struct tier_req, deadline);
@@ -457,10 +653,17 @@ static void on_deadline(struct tq_node *n, double now) /* tier_req.deadline */
 				 .ms = r->deadline_ms - r->arrival_ms,
 				 .deadline_from_caller = r->deadline_from_caller};
 
+	timerq_cancel(r->c->tq, &r->hit);
 	answer(r, now, &rep);
 	if (cancels(r))
 		cancel_work(r, now);
 	req_maybe_done(r);
+}
+
+static void on_flush(struct tq_node *n, double now) /* flush.node */
+{
+	(void)now;
+	cache_flush(&container_of(n, struct flush, node)->c->cache);
 }
 
 /* ---- the driver's entry points ---- */
@@ -491,6 +694,8 @@ struct tier_req *tier_core_arrive(struct tier_core *c, double now, const struct 
 	tq_node_init(&r->deadline, on_deadline);
 	tq_node_init(&r->delay, on_delay_over);
 	tq_node_init(&r->backoff, on_backoff_over);
+	tq_node_init(&r->hedge, on_hedge);
+	tq_node_init(&r->hit, on_hit);
 	TAILQ_INSERT_TAIL(&c->live, r, link);
 	c->m.arrivals++;
 	if (!r->in.trace_id[0])
@@ -504,6 +709,8 @@ struct tier_req *tier_core_arrive(struct tier_core *c, double now, const struct 
 		answer(r, now, &rep);
 		goto done;
 	}
+	if (cfg->retry_budget.enabled)
+		retry_budget_deposit(&c->budget, now);
 	d = deadline_effective_ms(now, cfg->timeout_ms, r->in.has_budget ? r->in.budget_ms : -1);
 	r->deadline_ms = d < 0 ? INFINITY : d;
 	r->deadline_from_caller = r->in.has_budget && (cfg->timeout_ms <= 0 || r->in.budget_ms < cfg->timeout_ms);
@@ -527,6 +734,16 @@ struct tier_req *tier_core_arrive(struct tier_core *c, double now, const struct 
 		return r; /* accepted, never answered: only the caller leaving (or the stop) ends it */
 	if (has_deadline(r))
 		timerq_arm(c->tq, &r->deadline, r->deadline_ms);
+	if (cfg->cache.enabled && r->in.has_key) {
+		if (cache_get(&c->cache, r->in.key, now)) {
+			c->m.cache_hits++;
+			timerq_arm(c->tq, &r->hit, now + cfg->cache.hit_latency_ms);
+			regauge(r);
+			return r;
+		}
+		c->m.cache_misses++;
+		r->fill_cache = true;
+	}
 	if (fx.latency_ms > 0) {
 		timerq_arm(c->tq, &r->delay, now + fx.latency_ms);
 		regauge(r);
@@ -547,6 +764,7 @@ void tier_core_caller_gone(struct tier_core *c, struct tier_req *r, double now)
 		r->status = STATUS_CALLER_GONE;
 		r->outcome = OUT_CALLER_GONE;
 		timerq_cancel(r->c->tq, &r->deadline);
+		timerq_cancel(r->c->tq, &r->hit);
 	}
 	mark_wasted_from(r, now);
 	if (cancels(r))
@@ -564,6 +782,7 @@ void tier_core_stop(struct tier_core *c, double now)
 	 * O(1) for the real driver. */
 	while ((r = TAILQ_FIRST(&c->live))) {
 		cancel_work(r, now);
+		timerq_cancel(c->tq, &r->hit);
 		answer_simple(r, now, 0, OUT_CANCELLED, TR_STOP, 0);
 		req_maybe_done(r);
 	}
@@ -596,5 +815,7 @@ void tier_reply_text(const struct tier_core *c, const struct tier_reply *rep, st
 	case TR_UPSTREAM_UNREACHABLE:
 		sbuf_addf(out, "%s: upstream unreachable: %s\n", name, rep->detail ? rep->detail : "connection failed");
 		break;
+	case TR_CACHE_HIT: sbuf_addf(out, "{\"tier\":\"%s\",\"cache\":\"hit\"}\n", name); break;
+	case TR_BREAKER_OPEN: sbuf_addf(out, "%s: circuit breaker open\n", name); break;
 	}
 }

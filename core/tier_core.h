@@ -13,7 +13,13 @@
  * connections.  The driver calls tier_core_arrive / _attempt_done /
  * _caller_gone / _stop with the current scenario time and runs the core's
  * timers (the timerq it gave); the core calls back through struct tier_ops.
- * A request may have several attempts in flight at once.
+ * A request may have several attempts in flight at once (hedging).
+ *
+ * The remedies (each off unless its key enables it; core/README.md): retry
+ * budgets by rate and by concurrency, retry throttling, a circuit breaker,
+ * hedging, a cache.  Their decisions show in the rows (breaker_open,
+ * hedge_lost, cache_hit) and in the counters (retries_denied, hedges,
+ * cache hits and misses, time the breaker was not closed).
  *
  * Ownership: the core allocates requests and attempts; each has drv_size
  * bytes for the driver (tier_req_drv, tier_attempt_drv), zeroed at
@@ -47,6 +53,8 @@ enum tier_reason {
 	TR_UPSTREAM_TIMEOUT,	 /* the last attempt timed out: n attempts */
 	TR_UPSTREAM_UNREACHABLE, /* the last attempt could not connect or broke: detail */
 	TR_STOP,		 /* the tier stops: the connection is closed without an answer */
+	TR_CACHE_HIT,		 /* answered from the tier's cache */
+	TR_BREAKER_OPEN,	 /* the circuit breaker refused the last attempt */
 };
 
 struct tier_reply {

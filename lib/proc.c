@@ -424,6 +424,16 @@ void proc_stop(struct proc *p)
 	event_active(p->ev_stop, EV_TIMEOUT, 0);
 }
 
+char *proc_upstream_url(const struct proc *p, const struct inbound *in, char *buf, size_t len)
+{
+	if (!in->has_key)
+		return (char *)p->opts.upstream_url;
+	snprintf(buf, len, "%s%s%s%u", p->opts.upstream_url,
+		 p->opts.upstream_url[strlen(p->opts.upstream_url) - 1] == '/' ? "" : "/", KEY_PATH_PREFIX + 1,
+		 (unsigned)in->key);
+	return buf;
+}
+
 void proc_write_span(struct proc *p, const struct span_row *row)
 {
 	if (p->spans)
@@ -449,6 +459,16 @@ int proc_read_inbound(struct proc *p, struct evhttp_request *req, bool read_dead
 	int64_t ns;
 
 	memset(in, 0, sizeof(*in));
+	/* "/users/<key>": the key a cache looks up (load.keys); any other path reads none */
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	if (path && !strncmp(path, KEY_PATH_PREFIX, strlen(KEY_PATH_PREFIX))) {
+		const char *digits = path + strlen(KEY_PATH_PREFIX);
+		size_t n = strspn(digits, "0123456789");
+		if (n > 0 && n <= 9 && !digits[n]) {
+			in->has_key = true;
+			in->key = (uint32_t)strtoul(digits, NULL, 10);
+		}
+	}
 	if ((v = evhttp_find_header(headers, TRACEPARENT_HEADER))) {
 		if (trace_parse(v, &tp, why, sizeof(why)) < 0)
 			return bad_header(err, errlen, TRACEPARENT_HEADER, why);

@@ -94,13 +94,20 @@ int proc_run(struct proc *p);
 /* Ask for a graceful stop from inside the loop (loadgen when done). */
 void proc_stop(struct proc *p);
 
-/* Read traceparent, x-cascade-lineage and (with read_deadline) the scenario's
- * deadline header into in.  0, or -1 with the 400 reason in err
+/* Read the key from the path, traceparent, x-cascade-lineage and (with
+ * read_deadline) the scenario's deadline header into in.  0, or -1 with the 400 reason in err
  * ("grpc-timeout: more than 8 digits").  Either way in is usable: a field
  * that was absent or malformed is left empty (no trace id: the core starts
  * one), so that even a bad_request row names its request. */
 int proc_read_inbound(struct proc *p, struct evhttp_request *req, bool read_deadline, struct inbound *in,
 		      char *err, size_t errlen);
+
+/* A request that reads a key (load.keys) asks for this path, and every tier
+ * forwards it. */
+#define KEY_PATH_PREFIX "/users/"
+/* The URL of an attempt for a request with inbound in: the upstream's, with
+ * /users/<key> when the request reads a key (written into buf). */
+char *proc_upstream_url(const struct proc *p, const struct inbound *in, char *buf, size_t len);
 
 /* Scenario now, in ms since the run's start. */
 static inline double proc_now_ms(const struct proc *p) { return sclock_now_ms(&p->clock); }

@@ -30,6 +30,15 @@ enum outcome {
 	OUT_CACHE_HIT,         /* answered from the tier's cache, upstream not asked (200) */
 	OUT_COUNT
 };
+/* Whether a client row with this outcome was sent downstream (an attempt
+ * the circuit breaker refused was not: no tier below saw it). */
+static inline bool span_outcome_sent(enum outcome o) { return o != OUT_BREAKER_OPEN; }
+/* Whether a sent attempt ending so was cut by its sender (conn_error,
+ * cancelled, a hedge that lost): the tier below may not have it. */
+static inline bool span_outcome_cut(enum outcome o)
+{
+	return o == OUT_CONN_ERROR || o == OUT_CANCELLED || o == OUT_HEDGE_LOST;
+}
 const char *outcome_name(enum outcome o); /* "unknown" for a value out of range */
 int outcome_from_name(const char *s); /* -1 when unknown */
 
@@ -71,6 +80,10 @@ void record_span(struct csvw *w, const struct span_row *row);
 	"t_ms,tier,inflight,queue_depth,busy_workers,lag_p99_ms,lag_max_ms,orphaned,retries_denied,hedges,"  \
 	"breaker_open_ms,cache_hits,cache_misses"
 
+/* The first header, before the columns from orphaned on: report still
+ * reads it (those columns empty). */
+#define STATS_CSV_HEADER_V1 "t_ms,tier,inflight,queue_depth,busy_workers,lag_p99_ms,lag_max_ms"
+
 struct stats_row {
 	double t_ms;
 	const char *tier; /* the process: "loadgen" for the client */
@@ -98,6 +111,9 @@ enum client_outcome {
 	CLIENT_OUTCOME_COUNT
 };
 const char *client_outcome_name(enum client_outcome o); /* "unknown" for a value out of range */
+/* Whether an attempt with this outcome left the client (not_sent and
+ * throttled never did: no start, end, latency or span). */
+static inline bool client_outcome_sent(enum client_outcome o) { return o != CLIENT_NOT_SENT && o != CLIENT_THROTTLED; }
 int client_outcome_from_name(const char *s);		/* -1 when unknown */
 /* The span vocabulary's nearest word for each, for counters that use it
  * (/metrics): ok, upstream_error, timeout, conn_error, cancelled, shed. */

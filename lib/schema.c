@@ -119,7 +119,7 @@ static const struct schema_key keys[] = {
 	 FIELD(struct adaptive_throttle_cfg, window_ms), .doc = "What requests and accepts are counted over."},
 	{"load.keys", SCHEMA_OBJECT, FIELD(struct load_cfg, keys),
 	 .doc = "The key each client request reads, sent as `/users/<id>`: what a `cache` looks up."},
-	{"load.keys.count", SCHEMA_INTEGER, .min = 0, .max = 10000000, .def = "0", FIELD(struct keys_cfg, count),
+	{"load.keys.count", SCHEMA_INTEGER, .min = 0, .max = 1000000, .def = "0", FIELD(struct keys_cfg, count),
 	 .doc = "Distinct keys; `0`: none (every request is `/`)."},
 	{"load.keys.zipf", SCHEMA_NUMBER, SCHEMA_MIN_INCLUSIVE, .min = 0, .max = 10, .def = "1",
 	 FIELD(struct keys_cfg, zipf), .doc = "Zipf exponent: key k has weight 1 / k^zipf (0: uniform)."},

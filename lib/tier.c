@@ -107,7 +107,9 @@ static void do_send(void *ctx, struct tier_attempt *a) /* tier_ops.send */
 	}
 	io->t = t;
 	/* No timeout of the call's own: the core times the attempt and aborts it. */
-	io->call = upstream_get(p->up, p->opts.upstream_url, headers, nheaders, 0, on_attempt_done, a);
+	char url[512];
+	io->call = upstream_get(p->up, proc_upstream_url(p, tier_req_inbound(tier_attempt_req(a)), url, sizeof(url)),
+				headers, nheaders, 0, on_attempt_done, a);
 }
 
 static void do_abort(void *ctx, struct tier_attempt *a) /* tier_ops.abort */

@@ -493,6 +493,12 @@ static int check_members(struct validation *v, const struct schema_key *k, const
 			st->key = c;
 			st->rc = -1;
 			if (!it) {
+				/* A list element's member that is neither required
+				 * nor defaulted may be left out: its field stays 0. */
+				if (!(c->flags & SCHEMA_REQUIRED) && !c->def && !c->def_each) {
+					st->rc = 0;
+					continue;
+				}
 				validate_fail(v, path, "missing key '%s'", name);
 				continue;
 			}

@@ -116,8 +116,12 @@ static void do_send(void *ctx, struct client_req *r) /* client_ops.send */
 
 	trace_format(traceparent, client_req_trace_id(r), client_req_span_id(r), TRACE_FLAGS_SAMPLED);
 	snprintf(header, sizeof(header), "%s: %s", TRACEPARENT_HEADER, traceparent);
+	struct inbound key = {0};
+	char url[512];
+	key.has_key = client_req_key(r, &key.key);
 	io->g = g;
-	io->call = upstream_get(g->p->up, g->p->opts.upstream_url, headers, 1, 0, on_upstream_done, r);
+	io->call = upstream_get(g->p->up, proc_upstream_url(g->p, &key, url, sizeof(url)), headers, 1, 0,
+				on_upstream_done, r);
 }
 
 static void do_abort(void *ctx, struct client_req *r) /* client_ops.abort */

@@ -449,7 +449,7 @@ static void check_ids(struct ctx *c)
 	for (size_t i = 0; i < r->nattempts; i++) {
 		const struct run_attempt *a = &r->attempts[i];
 		if (a->span == STRPOOL_NONE) {
-			if (a->outcome != CLIENT_NOT_SENT)
+			if (client_outcome_sent(a->outcome))
 				blame_attempt(c, &o, i, "a sent attempt (%s) without a span_id",
 					      client_outcome_name(a->outcome));
 			continue;
@@ -581,11 +581,11 @@ static bool sent_by(const struct ctx *c, uint32_t id, int proc)
 	if (id == STRPOOL_NONE)
 		return false;
 	if (proc == RUN_PROC_CLIENT)
-		return c->att_of[id] && c->run.attempts[c->att_of[id] - 1].outcome != CLIENT_NOT_SENT;
+		return c->att_of[id] && client_outcome_sent(c->run.attempts[c->att_of[id] - 1].outcome);
 	if (!c->span_of[id])
 		return false;
 	const struct run_span *p = &c->run.spans[c->span_of[id] - 1];
-	return !p->server && RUN_PROC_OF_TIER(p->tier) == proc;
+	return !p->server && RUN_PROC_OF_TIER(p->tier) == proc && span_outcome_sent(p->outcome);
 }
 
 /* What a parent id turned out to be, for a message. */
@@ -795,7 +795,7 @@ static void check_hop(struct ctx *c, int from)
 			struct hop_attempt ha = {
 			    a->span, a->outcome == CLIENT_CONN_ERROR || a->outcome == CLIENT_CANCELLED,
 			    a->status != 0, a->start_ms, a->end_ms};
-			if (a->outcome != CLIENT_NOT_SENT && !hop_account(c, &h, &ha, why, sizeof(why)))
+			if (client_outcome_sent(a->outcome) && !hop_account(c, &h, &ha, why, sizeof(why)))
 				blame_attempt(c, &o, i, "loadgen attempt (%s): %s",
 					      client_outcome_name(a->outcome), why);
 		}
@@ -803,9 +803,8 @@ static void check_hop(struct ctx *c, int from)
 		for (size_t i = 0; i < c->run.nspans; i++) {
 			const struct run_span *s = &c->run.spans[i];
 			struct hop_attempt ha = {s->span,
-						 s->outcome == OUT_CONN_ERROR || s->outcome == OUT_CANCELLED,
-						 s->status != 0, s->start_ms, s->end_ms};
-			if (!s->server && RUN_PROC_OF_TIER(s->tier) == from &&
+						 span_outcome_cut(s->outcome), s->status != 0, s->start_ms, s->end_ms};
+			if (!s->server && RUN_PROC_OF_TIER(s->tier) == from && span_outcome_sent(s->outcome) &&
 			    !hop_account(c, &h, &ha, why, sizeof(why)))
 				blame_span(c, &o, i, "%s attempt (%s): %s", fname, outcome_name(s->outcome),
 					   why);
@@ -838,7 +837,7 @@ static void check_times(struct ctx *c)
 	struct offence o = {0};
 	for (size_t i = 0; c->requests == SRC_OK && i < c->run.nattempts; i++) {
 		const struct run_attempt *a = &c->run.attempts[i];
-		if (a->outcome == CLIENT_NOT_SENT)
+		if (!client_outcome_sent(a->outcome))
 			continue;
 		if (isnan(a->start_ms) || isnan(a->end_ms) || isnan(a->latency_ms))
 			blame_attempt(c, &o, i, "a sent attempt (%s) without start, end or latency",

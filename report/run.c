@@ -178,9 +178,22 @@ int run_load_stats(struct run *r, const char *path, char *err, size_t errlen)
 {
 	size_t cap = r->nstats; /* push grows from the rows already there */
 	int rc;
-	struct csvr *c = csvr_open(path, STATS_CSV_HEADER, err, errlen);
+	struct csvr *c = csvr_open(path, NULL, err, errlen);
 	if (!c)
 		return -1;
+	/* Folders written before the columns after lag_max_ms existed read
+	 * with those columns empty. */
+	struct sbuf header = SBUF_INIT;
+	for (size_t i = 0; i < csvr_nfields(c); i++)
+		sbuf_addf(&header, "%s%s", i ? "," : "", csvr_column(c, i));
+	if (strcmp(sbuf_str(&header), STATS_CSV_HEADER) && strcmp(sbuf_str(&header), STATS_CSV_HEADER_V1)) {
+		errf(err, errlen, "%s:1: unexpected header '%s' (expected '%s')", path, sbuf_str(&header),
+		     STATS_CSV_HEADER);
+		sbuf_free(&header);
+		csvr_close(c);
+		return -1;
+	}
+	sbuf_free(&header);
 	while ((rc = csvr_next(c, err, errlen)) == 1) {
 		struct run_stat *s = push(&r->stats, &r->nstats, &cap, sizeof(*s));
 		const char *name = csvr_field(c, ST_TIER);

@@ -108,7 +108,7 @@ double summary_percentile(const double *sorted, size_t n, double p)
 static double request_latency(const struct run *r, const struct request *q)
 {
 	const struct run_attempt *last = &r->attempts[q->last_row];
-	if (last->outcome == CLIENT_CANCELLED || last->outcome == CLIENT_NOT_SENT || !isfinite(last->end_ms))
+	if (last->outcome == CLIENT_CANCELLED || !client_outcome_sent(last->outcome) || !isfinite(last->end_ms))
 		return NAN;
 	return last->end_ms - q->intended_ms;
 }
@@ -138,8 +138,8 @@ static void client_metrics(const struct run *r, const struct facts *f, struct su
 	size_t sent = 0, retries = 0, not_sent = 0;
 	for (size_t i = 0; i < r->nattempts; i++) {
 		const struct run_attempt *a = &r->attempts[i];
-		if (a->outcome == CLIENT_NOT_SENT) {
-			not_sent++;
+		if (!client_outcome_sent(a->outcome)) {
+			not_sent += a->outcome == CLIENT_NOT_SENT;
 			continue;
 		}
 		sent++;
@@ -349,6 +349,40 @@ static void lag_metrics(const struct run *r, struct summary *s)
 	add(s, "faithful", "bool", faithful, 0);
 }
 
+/* The remedies' decisions: the stats columns are cumulative, so each
+ * process's largest value is its total. */
+static void remedy_metrics(const struct run *r, struct summary *s)
+{
+	double denied = 0, hedges = 0, breaker_ms = 0, hits = 0, misses = 0;
+	double last[RUN_PROCS][5];
+	size_t wanted = 0, throttled = 0;
+
+	memset(last, 0, sizeof(last));
+	for (size_t i = 0; i < r->nstats; i++) {
+		const struct run_stat *st = &r->stats[i];
+		const double v[5] = {st->retries_denied, st->hedges, st->breaker_open_ms, st->cache_hits,
+				     st->cache_misses};
+		for (int k = 0; k < 5; k++)
+			last[st->proc][k] = fmax(last[st->proc][k], v[k]); /* fmax drops NaN */
+	}
+	for (int p = 0; p < RUN_PROCS; p++) {
+		denied += last[p][0];
+		hedges += last[p][1];
+		breaker_ms += last[p][2];
+		hits += last[p][3];
+		misses += last[p][4];
+	}
+	for (size_t i = 0; i < r->nattempts; i++) {
+		wanted++;
+		throttled += r->attempts[i].outcome == CLIENT_THROTTLED;
+	}
+	add(s, "retries_denied", "count", denied, 0);
+	add(s, "hedges", "count", hedges, 0);
+	add(s, "breaker_open_s", "s", breaker_ms / 1000.0, 3);
+	add(s, "cache_hit_ratio", "ratio", ratio(hits, hits + misses), 4);
+	add(s, "throttled_ratio", "ratio", ratio((double)throttled, (double)wanted), 4);
+}
+
 void summary_compute(const struct run *r, struct summary *s)
 {
 	struct facts f = {0};
@@ -361,6 +395,7 @@ void summary_compute(const struct run *r, struct summary *s)
 	work_metrics(r, s);
 	add(s, "recovery_s", "s", recovery_s(r, &f), 3);
 	lag_metrics(r, s);
+	remedy_metrics(r, s);
 	add(s, "engine", "", NAN, 0);
 	s->m[s->n - 1].text = r->engine[0] ? (strcmp(r->engine, "virtual") == 0 ? "virtual" : "real") : NULL;
 	free(f.req);

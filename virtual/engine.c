@@ -218,6 +218,8 @@ static void tier_send(void *ctx, struct tier_attempt *a) /* tier_ops.send */
 	fill_inbound(&c->in, tier_attempt_trace_id(a), tier_attempt_span_id(a), tier_attempt_lineage(a),
 		     lineage_last_attempt(tier_attempt_lineage(a)));
 	c->in.has_budget = tier_attempt_budget(a, &budget);
+	c->in.has_key = tier_req_inbound(tier_attempt_req(a))->has_key;
+	c->in.key = tier_req_inbound(tier_attempt_req(a))->key;
 	/* what the header carries: the budget rounded down to its wire unit */
 	c->in.budget_ms = c->in.has_budget ? deadline_wire_ms(budget) : 0;
 	conn_send(c);
@@ -272,6 +274,7 @@ static void client_send(void *ctx, struct client_req *r) /* client_ops.send */
 	/* loadgen sends a traceparent and nothing else */
 	fill_inbound(&c->in, client_req_trace_id(r), client_req_span_id(r), NULL, 0);
 	c->in.has_budget = false;
+	c->in.has_key = client_req_key(r, &c->in.key);
 	conn_send(c);
 }
 
