@@ -200,6 +200,13 @@ class Conn:
         self.budget = budget  # ms, what the deadline header carries; None: no header
         self.on_gone = None
 
+    def send(self, callee):
+        """The request travels down to the callee."""
+        if self.sim.hop > 0:
+            self.sim.env.timeout(self.sim.hop).callbacks.append(lambda _ev: callee.arrive(self))
+        else:
+            callee.arrive(self)
+
     def reply(self, status):
         """The callee answers."""
         if self.sim.hop > 0:
@@ -434,7 +441,7 @@ class Tier:
             attempts += 1
             sub = Conn(self.sim, budget)
             req.sub = sub
-            self.below.arrive(sub)
+            sub.send(self.below)
             if per is not None and per > 0:
                 env.timeout(per).callbacks.append(sub.expire)
             status = yield sub.answer
@@ -631,28 +638,40 @@ class Client:
             index += 1
             if t > env.now:
                 yield env.timeout(t - env.now)
-            env.process(self.request(t))
+            self.begin(t)
         # After the last arrival: answers are awaited for at most the drain.
         self.sending_done = True
         env.timeout(self.drain).callbacks.append(lambda _ev: self.finish())
         self.maybe_finish()
 
-    def request(self, intended):
-        env = self.env
-        rec = [intended, None, None]
+    def begin(self, intended):
+        """A new client request: its first attempt leaves at once (not when
+        its process first runs, which would be after this instant's other
+        events, and could let the client think it has nothing outstanding)."""
+        rec = [intended, None, None]  # attempt 1's intended ms, last outcome, last end ms
         self.requests.append(rec)
+        conn = self.send(rec)
+        if conn is not None:
+            self.env.process(self.request(rec, conn))
+
+    def send(self, rec):
+        """Send an attempt of rec; None when the max_outstanding cap bit."""
+        if self.max_outstanding > 0 and self.in_flight >= self.max_outstanding:
+            rec[1], rec[2] = "not_sent", None  # this attempt is never sent: the request ends
+            self.live.pop(id(rec), None)
+            return None
+        conn = Conn(self.sim)
+        self.live[id(rec)] = (rec, conn)
+        self.in_flight += 1
+        self.attempts += 1
+        conn.send(self.gateway)
+        self.env.timeout(self.timeout).callbacks.append(conn.expire)
+        return conn
+
+    def request(self, rec, conn):
+        env = self.env
         attempt, prev_sleep = 1, 0.0
-        while True:
-            if self.max_outstanding > 0 and self.in_flight >= self.max_outstanding:
-                rec[1], rec[2] = "not_sent", None  # the cap bit: this attempt is never sent
-                self.live.pop(id(rec), None)
-                break
-            conn = Conn(self.sim)
-            self.live[id(rec)] = (rec, conn)
-            self.in_flight += 1
-            self.attempts += 1
-            self.gateway.arrive(conn)
-            env.timeout(self.timeout).callbacks.append(conn.expire)
+        while conn is not None:
             status = yield conn.answer
             if self.over:
                 return  # cut by the end of the run (recorded there)
@@ -673,6 +692,7 @@ class Client:
                 return  # the retry was dropped at the end of the run
             self.retries_pending -= 1
             attempt += 1
+            conn = self.send(rec)
         self.maybe_finish()
 
     def maybe_finish(self):
