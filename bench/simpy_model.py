@@ -23,7 +23,6 @@ import sys
 import time
 
 import simpy
-from simpy.events import PENDING
 
 # ---------------------------------------------------------------- scenario
 
@@ -301,12 +300,14 @@ class Sim:
         # three times as long.
         if not keep_gc:
             gc.disable()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         self.env.run(until=self.stop)
         sim_s = time.perf_counter() - started
+        cpu_s = time.process_time() - cpu_started
         gc.enable()
+        # Events scheduled, less those still waiting when the run stopped.
         events = next(self.env._eid) - len(self.env._queue)
-        return sim_s, events
+        return sim_s, cpu_s, events
 
 
 def wire_budget(budget_ms):
@@ -759,7 +760,7 @@ def recovery_s(sim, requests):
     return math.nan
 
 
-def report(sim, sim_s, events):
+def report(sim, sim_s, cpu_s, events):
     c = sim.client
     reqs = c.requests
     n = len(reqs)
@@ -792,6 +793,7 @@ def report(sim, sim_s, events):
         ("end_s", fmt(sim.env.now / 1000.0, 3)),
         ("events", str(events)),
         ("sim_s", fmt(sim_s, 3)),
+        ("cpu_s", fmt(cpu_s, 3)),
         ("events_per_s", fmt(events / sim_s if sim_s > 0 else math.nan, 0)),
     ]
     width = max(len(k) for k, _v in lines)
@@ -816,8 +818,8 @@ def main(argv):
     sc = load_scenario(a.scenario, a.set, a.scale_load)
     seed = a.seed if a.seed is not None else int(sc.get("seed", 1))
     sim = Sim(sc, seed, a.hop_ms)
-    sim_s, events = sim.run(a.keep_gc)
-    report(sim, sim_s, events)
+    sim_s, cpu_s, events = sim.run(a.keep_gc)
+    report(sim, sim_s, cpu_s, events)
 
 
 if __name__ == "__main__":
