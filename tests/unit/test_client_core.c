@@ -11,10 +11,10 @@ struct fake {
 	struct client_core *core;
 	struct scenario sc;
 	double now;
-	struct client_req *sent[64];
-	double sent_at[64];
+	struct client_req *sent[512];
+	double sent_at[512];
 	int nsent, aborts, done;
-	struct request_row rows[64];
+	struct request_row rows[512];
 	int nrows;
 };
 
@@ -159,5 +159,41 @@ Test(client_core, the_drain_ends_the_run_and_cancels_what_is_left)
 	cr_assert_eq(F.aborts, 1);
 	cr_assert_eq(F.rows[0].outcome, CLIENT_CANCELLED);
 	cr_assert(client_core_over(F.core));
+	teardown();
+}
+
+Test(client_core, adaptive_throttling_rejects_locally_when_nothing_is_accepted)
+{
+	const char *sets[] = {"load.arrival=constant", "load.rate=100", "load.duration=2s", "load.client_retries=0",
+			      "load.adaptive_throttle={\"enabled\": true, \"k\": 2, \"window\": \"10s\"}", NULL};
+	setup(sets);
+	advance(1999);
+	/* every sent attempt stays unanswered: no accepts, so the rejection
+	 * probability climbs to n / (n + 1) and almost nothing leaves */
+	int throttled = 0;
+	for (int i = 0; i < F.nrows; i++)
+		throttled += F.rows[i].outcome == CLIENT_THROTTLED;
+	cr_assert_eq(F.nsent + throttled, 200, "every request either went or was throttled");
+	cr_assert_gt(throttled, 150, "%d of 200 throttled", throttled);
+	cr_assert_eq(client_core_progress(F.core)->ended[CLIENT_THROTTLED], (uint64_t)throttled);
+	teardown();
+}
+
+Test(client_core, keys_follow_zipf)
+{
+	const char *sets[] = {"load.arrival=constant", "load.rate=100", "load.duration=1s",
+			      "load.keys={\"count\": 1000, \"zipf\": 1}", NULL};
+	int ones = 0;
+	setup(sets);
+	advance(999);
+	for (int i = 0; i < F.nsent; i++) {
+		uint32_t k;
+		cr_assert(client_req_key(F.sent[i], &k));
+		cr_assert(k >= 1 && k <= 1000);
+		ones += k == 1;
+	}
+	/* key 1 has weight 1 / H(1000) ~ 13 %: about 13 of 100 */
+	cr_assert_eq(F.nsent, 100);
+	cr_assert(ones >= 5 && ones <= 25, "key 1 drawn %d times of 100", ones);
 	teardown();
 }

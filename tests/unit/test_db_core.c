@@ -2,6 +2,7 @@
  * takes next, the queue limit, statement_timeout, honor_deadline in the
  * queue and while running, honor_cancel, capacity faults, the gauges. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -213,4 +214,73 @@ Test(db_core, a_capacity_fault_changes_the_workers_at_its_edges)
 	advance(210);
 	cr_assert_eq(F.nreplies, 1);
 	teardown();
+}
+
+Test(db_core, lifo_serves_the_newest_first)
+{
+	const char *sets[] = {"tiers.dbsim.workers=1", FIXED("10ms"), "tiers.dbsim.queue=lifo", NULL};
+	setup(sets);
+	for (int i = 1; i <= 4; i++)
+		query(i, -1);
+	advance(40);
+	cr_assert_eq(F.order[0], 1, "the first ran at once");
+	cr_assert_eq(F.order[1], 4);
+	cr_assert_eq(F.order[2], 3);
+	cr_assert_eq(F.order[3], 2);
+	teardown();
+}
+
+Test(db_core, adaptive_lifo_is_fifo_until_the_queue_stays_busy_for_the_interval)
+{
+	const char *sets[] = {"tiers.dbsim.workers=1", FIXED("10ms"), "tiers.dbsim.queue=adaptive_lifo",
+			      "tiers.dbsim.codel_interval=25ms", NULL};
+	setup(sets);
+	for (int i = 1; i <= 5; i++)
+		query(i, -1);
+	advance(50);
+	/* at 10 and 20 the queue has been busy 10, 20 ms: FIFO (2, 3); at 30
+	 * it has been busy 30 ms > 25: the newest (5), then 4 */
+	int want[] = {1, 2, 3, 5, 4};
+	for (int i = 0; i < 5; i++)
+		cr_assert_eq(F.order[i], want[i], "answer %d: query %d, expected %d", i, F.order[i], want[i]);
+	teardown();
+}
+
+Test(db_core, codel_sheds_what_waits_past_the_target_once_overloaded)
+{
+	const char *sets[] = {"tiers.dbsim.workers=1", FIXED("100ms"), "tiers.dbsim.queue=codel",
+			      "tiers.dbsim.codel_target=5ms", "tiers.dbsim.codel_interval=50ms", NULL};
+	setup(sets);
+	query(1, -1);
+	query(2, -1); /* the queue was empty: it may wait the interval, 50 ms */
+	advance(60);
+	cr_assert_eq(F.nreplies, 1);
+	cr_assert_eq(F.statuses[0], 503, "query 2 waited 50 ms: shed");
+	F.now = 70;
+	query(3, -1); /* empty again since 50: 20 ms ago, not overloaded */
+	F.now = 71;
+	query(4, -1); /* not empty since 70: 1 ms, not overloaded */
+	advance(99);
+	cr_assert_eq(F.nreplies, 1);
+	teardown();
+}
+
+Test(db_core, admission_drops_a_query_with_too_little_budget)
+{
+	const char *sets[] = {FIXED("100ms"), "tiers.dbsim.admission_estimate=200ms", NULL};
+	setup(sets);
+	cr_assert_null(query(1, 150));
+	cr_assert_eq(F.statuses[0], 504);
+	cr_assert_eq(F.outcomes[0], OUT_DEADLINE_EXPIRED);
+	cr_assert_not_null(query(2, 250));
+	cr_assert_not_null(query(3, -1), "no budget received: admitted");
+	teardown();
+}
+
+Test(db_core, codel_defaults_come_from_the_service_time)
+{
+	struct dist d = {DIST_LOGNORMAL, 200, 1000};
+	cr_assert_float_eq(db_service_median_ms(&d), 200, 1e-12);
+	d = (struct dist){DIST_EXPONENTIAL, 100, 0};
+	cr_assert_float_eq(db_service_median_ms(&d), 100 * M_LN2, 1e-9);
 }

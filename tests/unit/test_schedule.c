@@ -190,3 +190,44 @@ Test(schedule, poisson_gaps_are_exponential)
 	cr_assert(fabs(above / n - p) <= 4 * sqrt(p * (1 - p) / n),
 		  "%.4f of gaps above the mean, expected %.4f", above / n, p);
 }
+
+Test(schedule, phases_step_and_ramp_the_constant_rate)
+{
+	/* 10/s for 1 s, a step to 20/s at 1 s, then a ramp from 20 to 40/s over
+	 * 1 s at 2 s, 40/s after: 10 + 20 + 30 + 40 arrivals in the four seconds */
+	struct load_phase phases[] = {{1000, 20, 0}, {2000, 40, 1000}};
+	struct load_cfg load = load_of(ARRIVAL_CONSTANT, 10, 4000);
+	struct schedule s;
+	double t[200];
+	size_t n, per[4] = {0};
+
+	load.phases = phases;
+	load.nphases = 2;
+	schedule_init(&s, &load, 1);
+	n = drain_all(&s, t, 200);
+	for (size_t i = 0; i < n; i++)
+		per[(size_t)(t[i] / 1000)]++;
+	cr_assert_eq(per[0], 10);
+	cr_assert_eq(per[1], 20);
+	cr_assert_eq(per[2], 30, "the ramp's mean rate is 30/s");
+	cr_assert_eq(per[3], 40);
+	cr_assert_float_eq(t[0], 0, 1e-9, "the first at 0, as without phases");
+	cr_assert_float_eq(schedule_rate_at(&load, 2500), 30, 1e-9);
+}
+
+Test(schedule, phases_poisson_follow_the_rate)
+{
+	/* 100/s, then 0 from 10 s: nothing after, about 1000 before */
+	struct load_phase phases[] = {{10000, 0, 0}};
+	struct load_cfg load = load_of(ARRIVAL_POISSON, 100, 20000);
+	struct schedule s;
+	double t[2000];
+	size_t n;
+
+	load.phases = phases;
+	load.nphases = 1;
+	schedule_init(&s, &load, 7);
+	n = drain_all(&s, t, 2000);
+	cr_assert(n > 900 && n < 1100, "%zu arrivals", n);
+	cr_assert_lt(t[n - 1], 10000);
+}

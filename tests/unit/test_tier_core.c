@@ -331,3 +331,133 @@ Test(tier_core, stop_closes_out_everything_as_cancelled)
 	timerq_free(&F.tq);
 	scenario_free(&F.sc);
 }
+
+/* ---- the remedies, on the core ---- */
+
+Test(tier_core, a_rate_budget_denies_retries_past_its_share)
+{
+	/* 0 % of requests, 0.1 retries a second over 10 s: exactly one retry */
+	const char *sets[] = {"tiers.svc_b.retry_budget={\"enabled\": true, \"percent\": 0, \"min_per_s\": 0.1, "
+			      "\"ttl\": \"10s\"}",
+			      "tiers.svc_b.backoff={\"base\": \"10ms\", \"cap\": \"10ms\", \"jitter\": \"none\"}",
+			      NULL};
+	setup(sets);
+	arrive(-1);
+	answer(0, 500);
+	advance(10);
+	cr_assert_eq(F.sends, 2, "the budget's one retry");
+	F.now = 20;
+	answer(1, 500);
+	cr_assert_eq(F.sends, 2, "no second retry");
+	cr_assert_eq(F.last_status, 500, "the request ends with its last failure");
+	cr_assert_eq(tier_core_counters(F.core)->retries_denied, 1);
+	teardown();
+}
+
+Test(tier_core, grpc_throttling_stops_retries_once_tokens_run_low)
+{
+	/* 4 tokens: two failures leave 2, which is not more than 4 / 2 */
+	const char *sets[] = {"tiers.svc_b.retry_throttle={\"enabled\": true, \"max_tokens\": 4, \"token_ratio\": 1.6}",
+			      "tiers.svc_b.backoff={\"base\": \"10ms\", \"cap\": \"10ms\", \"jitter\": \"none\"}",
+			      NULL};
+	setup(sets);
+	arrive(-1);
+	answer(0, 503); /* 3 tokens: retry */
+	advance(10);
+	cr_assert_eq(F.sends, 2);
+	F.now = 11;
+	answer(1, 503); /* 2 tokens: no retry */
+	cr_assert_eq(F.sends, 2);
+	cr_assert_eq(tier_core_counters(F.core)->retries_denied, 1);
+	teardown();
+}
+
+Test(tier_core, an_open_breaker_fails_attempts_at_once_and_counts_its_time)
+{
+	const char *sets[] = {"tiers.svc_b.circuit_breaker={\"enabled\": true, \"min_requests\": 2, \"open_for\": \"1s\"}",
+			      "tiers.svc_b.retries=0", NULL};
+	setup(sets);
+	arrive(-1);
+	arrive(-1);
+	F.now = 5;
+	answer(0, 500);
+	answer(1, 500); /* 2 of 2 failed: open */
+	cr_assert_eq(F.sends, 2);
+	F.now = 100;
+	arrive(-1);
+	cr_assert_eq(F.sends, 2, "not sent");
+	cr_assert_eq(F.last_status, 503);
+	cr_assert_eq(F.last_outcome, OUT_BREAKER_OPEN);
+	cr_assert_str_eq(F.row_outcomes[F.nrows - 2], "client/breaker_open");
+	cr_assert_float_eq(core_breaker_ms(tier_core_counters(F.core), 600), 595, 1e-9);
+	F.now = 1006;
+	arrive(-1);
+	cr_assert_eq(F.sends, 3, "open_for passed: a half-open probe goes");
+	answer(2, 200);
+	F.now = 1007;
+	arrive(-1);
+	cr_assert_eq(F.sends, 4, "the probe succeeded: closed again");
+	teardown();
+}
+
+Test(tier_core, hedging_sends_a_copy_after_the_delay_and_the_loser_is_dropped)
+{
+	const char *sets[] = {"tiers.svc_b.hedge={\"enabled\": true, \"delay\": \"50ms\", \"max_attempts\": 3}",
+			      "tiers.svc_b.retries=0", NULL};
+	setup(sets);
+	arrive(-1);
+	advance(49);
+	cr_assert_eq(F.sends, 1);
+	advance(50);
+	cr_assert_eq(F.sends, 2, "no answer within 50 ms: a second copy");
+	advance(100);
+	cr_assert_eq(F.sends, 3, "and a third, the most it may send");
+	advance(500);
+	cr_assert_eq(F.sends, 3);
+	cr_assert_eq(tier_core_counters(F.core)->hedges, 2);
+	answer(1, 200);
+	cr_assert_eq(F.last_status, 200);
+	cr_assert_eq(F.aborts, 2, "the other two copies are aborted");
+	cr_assert_str_eq(F.row_outcomes[1], "client/hedge_lost");
+	cr_assert_str_eq(F.row_outcomes[2], "client/hedge_lost");
+	cr_assert_eq(F.releases, 1);
+	teardown();
+}
+
+Test(tier_core, hedging_a_fatal_failure_ends_a_non_fatal_one_sends_the_next)
+{
+	const char *sets[] = {
+	    "tiers.svc_b.hedge={\"enabled\": true, \"delay\": \"1s\", \"max_attempts\": 3, \"non_fatal\": [\"5xx\"]}",
+	    "tiers.svc_b.retries=0", NULL};
+	setup(sets);
+	arrive(-1);
+	F.now = 10;
+	answer(0, 503);
+	cr_assert_eq(F.sends, 2, "a non-fatal 503: the next copy at once");
+	F.now = 20;
+	answer(1, 404);
+	cr_assert_eq(F.last_status, 404, "a fatal status ends it");
+	cr_assert_eq(F.sends, 2);
+	teardown();
+}
+
+Test(tier_core, the_cache_answers_hits_and_fills_on_success)
+{
+	const char *sets[] = {"tiers.svc_b.cache={\"enabled\": true, \"capacity\": 10, \"hit_latency\": \"2ms\"}", NULL};
+	struct inbound in = {0};
+	setup(sets);
+	in.has_key = true;
+	in.key = 42;
+	tier_core_arrive(F.core, F.now, &in, NULL, NULL);
+	cr_assert_eq(F.sends, 1, "a miss goes upstream");
+	F.now = 30;
+	answer(0, 200);
+	tier_core_arrive(F.core, F.now, &in, NULL, NULL);
+	cr_assert_eq(F.sends, 1, "a hit does not");
+	advance(32);
+	cr_assert_eq(F.last_status, 200);
+	cr_assert_eq(F.last_outcome, OUT_CACHE_HIT);
+	cr_assert_eq(tier_core_counters(F.core)->cache_hits, 1);
+	cr_assert_eq(tier_core_counters(F.core)->cache_misses, 1);
+	teardown();
+}
