@@ -46,7 +46,7 @@ Q :=
 endif
 
 .PHONY: all progs clean deps test unit integration lint demo bench soak asan test-asan san valgrind \
-	test-valgrind clang format crosscheck schema-doc
+	test-valgrind clang format crosscheck schema-doc gallery
 all: $(BINS) $(BUILD)/bin/unit-tests $(BUILD)/bin/integration-tests
 progs: $(BINS)
 
@@ -139,6 +139,12 @@ valgrind: test-valgrind
 
 clang:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-clang CC=clang all
+
+# The remedies side by side (scripts/gallery.sh): ENGINE=virtual (default,
+# seconds) or ENGINE=real (the chain; a minute or two a scenario).
+ENGINE ?= virtual
+gallery: all
+	$(Q)CASCADE_BIN=$(abspath $(BUILD)/bin) scripts/gallery.sh --engine $(ENGINE) -o results/gallery
 
 # The two engines side by side (scripts/crosscheck.sh writes crosscheck.md;
 # minutes of real runs), after checking that the virtual engine built by gcc
