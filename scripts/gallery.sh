@@ -40,6 +40,7 @@ files=("$root/scenarios/incident.json" "$root/scenarios/single-deadline.json" "$
 metrics=(client_success_ratio db_useful_work_ratio recovery_s db_hits_per_request latency_p50_ms
 	retries_denied hedges breaker_open_s cache_hit_ratio throttled_ratio)
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 started=$(date +%s)
 
 metric() { awk -F, -v m="$2" '$1 == m { print $2 }' "$1/summary.csv"; }
