@@ -236,6 +236,25 @@ static void render_metrics(struct proc *p, struct evbuffer *out)
 			    "# TYPE cascade_orphaned gauge\n"
 			    "cascade_orphaned{tier=\"%s\"} %lld\n",
 			    t, (long long)m->inflight, t, (long long)m->orphaned);
+	evbuffer_add_printf(out,
+			    "# HELP cascade_retries_denied_total Retries and hedges a budget or retry throttling refused.\n"
+			    "# TYPE cascade_retries_denied_total counter\n"
+			    "cascade_retries_denied_total{tier=\"%s\"} %llu\n"
+			    "# HELP cascade_hedges_total Hedged copies sent.\n"
+			    "# TYPE cascade_hedges_total counter\n"
+			    "cascade_hedges_total{tier=\"%s\"} %llu\n"
+			    "# HELP cascade_breaker_open_seconds_total Scenario time the circuit breaker was not closed.\n"
+			    "# TYPE cascade_breaker_open_seconds_total counter\n"
+			    "cascade_breaker_open_seconds_total{tier=\"%s\"} %.3f\n"
+			    "# HELP cascade_cache_hits_total Requests answered from the tier's cache.\n"
+			    "# TYPE cascade_cache_hits_total counter\n"
+			    "cascade_cache_hits_total{tier=\"%s\"} %llu\n"
+			    "# HELP cascade_cache_misses_total Requests that read a key the cache did not have.\n"
+			    "# TYPE cascade_cache_misses_total counter\n"
+			    "cascade_cache_misses_total{tier=\"%s\"} %llu\n",
+			    t, (unsigned long long)m->retries_denied, t, (unsigned long long)m->hedges, t,
+			    core_breaker_ms(m, proc_now_ms(p)) / 1000.0, t, (unsigned long long)m->cache_hits, t,
+			    (unsigned long long)m->cache_misses);
 	if (p->info->tier == TIER_DBSIM)
 		evbuffer_add_printf(out,
 				    "# HELP cascade_db_queue_depth Queries waiting for a worker.\n"

@@ -30,6 +30,7 @@ void live_sample_clear(struct live_sample *s)
 	s->time_s = s->arrivals = s->attempts = s->retries = NAN;
 	s->req_ok = s->req_timeout = s->req_error = s->req_gone = NAN;
 	s->inflight = s->orphaned = s->queue_depth = s->busy_workers = s->workers = NAN;
+	s->retries_denied = s->hedges = s->breaker_open_s = s->cache_hits = s->cache_misses = NAN;
 }
 
 /* A bucket that was never seen stays NAN; the first value seen starts it. */
@@ -132,6 +133,16 @@ static void keep_metric(struct live_sample *s, const char *name, const char *out
 		s->inflight = v;
 	else if (!strcmp(name, "cascade_orphaned"))
 		s->orphaned = v;
+	else if (!strcmp(name, "cascade_retries_denied_total"))
+		s->retries_denied = v;
+	else if (!strcmp(name, "cascade_hedges_total"))
+		s->hedges = v;
+	else if (!strcmp(name, "cascade_breaker_open_seconds_total"))
+		s->breaker_open_s = v;
+	else if (!strcmp(name, "cascade_cache_hits_total"))
+		s->cache_hits = v;
+	else if (!strcmp(name, "cascade_cache_misses_total"))
+		s->cache_misses = v;
 	else if (!strcmp(name, "cascade_db_queue_depth"))
 		s->queue_depth = v;
 	else if (!strcmp(name, "cascade_db_busy_workers"))
@@ -545,6 +556,40 @@ static void render_progress(struct sbuf *sb, const struct live_frame *f)
 
 /* Most of a storm's "errors" deep in the chain are answers nobody waits
  * for any more; naming them turns a red number into the lesson. */
+/* One line, only when a remedy has acted: what each tier's remedies decided
+ * so far ("svc_b: 120 retries denied, breaker open 12.3 s, cache 45 % hits"). */
+static void render_remedies_note(struct sbuf *sb, const struct live_frame *f)
+{
+	bool any = false;
+
+	for (int t = 0; t < TIER_COUNT; t++) {
+		const struct live_sample *s = &f->tiers[t].cur;
+		bool first = true;
+
+		if (!f->tiers[t].shown || f->tiers[t].state != LIVE_UP)
+			continue;
+#define PART(cond, ...)                                                                                      \
+	if (cond) {                                                                                          \
+		if (!any)                                                                                    \
+			sbuf_addf(sb, "%s  remedies:", f->color ? ANSI_DIM : "");                            \
+		sbuf_addf(sb, "%s", first ? (any ? " | " : " ") : ", ");                                     \
+		if (first)                                                                                   \
+			sbuf_addf(sb, "%s ", f->tiers[t].name);                                              \
+		sbuf_addf(sb, __VA_ARGS__);                                                                  \
+		any = true;                                                                                  \
+		first = false;                                                                               \
+	}
+		PART(s->retries_denied > 0, "%.0f retries denied", s->retries_denied)
+		PART(s->hedges > 0, "%.0f hedges", s->hedges)
+		PART(s->breaker_open_s > 0, "breaker open %.1f s", s->breaker_open_s)
+		PART(s->cache_hits + s->cache_misses > 0, "cache %.0f %% hits",
+		     100 * s->cache_hits / (s->cache_hits + s->cache_misses))
+#undef PART
+	}
+	if (any)
+		sbuf_addf(sb, "%s\n", f->color ? ANSI_RESET : "");
+}
+
 static void render_gone_note(struct sbuf *sb, const struct live_frame *f)
 {
 	bool any = false;
@@ -624,6 +669,7 @@ static void render_table(struct sbuf *sb, const struct live_frame *f)
 		sbuf_adds(sb, "\n");
 	}
 	render_gone_note(sb, f);
+	render_remedies_note(sb, f);
 	sbuf_adds(sb, "\n");
 }
 

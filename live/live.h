@@ -30,6 +30,11 @@ struct live_sample {
 	double req_gone;     /* of req_error: outcome="caller_gone", work whose caller had left */
 	double inflight;     /* cascade_inflight: requests awaiting their answer */
 	double orphaned;     /* cascade_orphaned: answered or abandoned, work still running */
+	/* the remedies' decisions so far (cumulative) */
+	double retries_denied; /* cascade_retries_denied_total */
+	double hedges;	       /* cascade_hedges_total */
+	double breaker_open_s; /* cascade_breaker_open_seconds_total */
+	double cache_hits, cache_misses; /* cascade_cache_hits_total, cascade_cache_misses_total */
 	double queue_depth;  /* cascade_db_queue_depth (dbsim only) */
 	double busy_workers; /* cascade_db_busy_workers */
 	double workers;	     /* cascade_db_workers */

@@ -461,3 +461,27 @@ Test(live, fit_screen_clips_lines_and_rows)
 	cr_assert_str_eq(sbuf_str(&sb), "\x1b[Ha\x1b[K\nb\x1b[K\n\x1b[J");
 	sbuf_free(&sb);
 }
+
+Test(live, remedies_line_only_when_a_remedy_acted)
+{
+	struct scenario sc;
+	struct live_frame f;
+	struct live_history db, good;
+	struct sbuf sb = SBUF_INIT;
+
+	live_frame_fixture(&sc, &f, &db, &good, false);
+	for (int t = 0; t < TIER_COUNT; t++)
+		f.tiers[t].cur.retries_denied = f.tiers[t].cur.hedges = f.tiers[t].cur.breaker_open_s = 0;
+	live_render_frame(&sb, &f);
+	cr_assert_null(strstr(sb.buf, "remedies:"), "nothing acted: %s", sb.buf);
+	sbuf_free(&sb);
+	f.tiers[TIER_SVC_B].cur.retries_denied = 120;
+	f.tiers[TIER_SVC_B].cur.breaker_open_s = 12.34;
+	f.tiers[TIER_SVC_B].cur.cache_hits = 45;
+	f.tiers[TIER_SVC_B].cur.cache_misses = 55;
+	live_render_frame(&sb, &f);
+	cr_assert(strstr(sb.buf, "remedies: svc_b 120 retries denied, breaker open 12.3 s, cache 45 % hits\n"), "%s",
+		  sb.buf);
+	sbuf_free(&sb);
+	scenario_free(&sc);
+}
