@@ -371,7 +371,9 @@ void run_add_span(struct run *r, const struct span_row *row)
 	s->queue_ms = as_written(row->queue_ms);
 	s->work_ms = as_written(row->work_ms);
 	s->wasted_ms = as_written(row->wasted_ms);
-	s->lineage = row->lineage && *row->lineage ? strpool_intern(&r->lineages, row->lineage) : STRPOOL_NONE;
+	/* not kept: the summary and the time series never read it, and a
+	 * string per row is most of what appending costs */
+	s->lineage = STRPOOL_NONE;
 }
 
 void run_add_stat(struct run *r, const struct stats_row *row)

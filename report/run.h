@@ -97,7 +97,8 @@ int run_load_stats(struct run *r, const char *path, char *err, size_t errlen);
 void run_free(struct run *r);
 
 /* Append one row as an engine writes it (the virtual engine's summary-only
- * mode fills a run this way instead of writing CSVs).  Line numbers are 0. */
+ * mode fills a run this way instead of writing CSVs).  Line numbers are 0;
+ * spans keep no lineage (what reads a run filled so never needs it). */
 void run_add_attempt(struct run *r, const struct request_row *row);
 void run_add_span(struct run *r, const struct span_row *row);
 void run_add_stat(struct run *r, const struct stats_row *row);

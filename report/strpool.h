@@ -9,11 +9,20 @@
 
 #define STRPOOL_NONE UINT32_MAX /* "no string": what callers store for an empty id */
 
+struct strpool_slot {
+	uint32_t id;  /* id + 1; 0 = free */
+	uint32_t tag; /* the high half of the string's hash */
+};
+
 struct strpool {
-	char **strs; /* id -> string, owned */
+	char **strs; /* id -> string, in blocks */
 	size_t n, cap;
-	uint32_t *slots; /* open addressing: id + 1, 0 = free */
-	size_t nslots;	 /* power of two */
+	struct strpool_slot *slots; /* open addressing */
+	size_t nslots;		    /* power of two */
+	char **blocks;		    /* where the strings are: they never move */
+	size_t nblocks, used;	    /* bytes used in the last block */
+	char **big;		    /* strings longer than a block, one allocation each */
+	size_t nbig;
 };
 #define STRPOOL_INIT                                                                                         \
 	{                                                                                                    \

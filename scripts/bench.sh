@@ -12,6 +12,9 @@
 #               per in-flight request per tier
 #   compress    the incident scenario at shrinking time scales: the smallest
 #               one that stays faithful, and how long the demo takes at it
+#   virtual     the virtual engine on the incident: the simulation alone and
+#               the whole run folder, at 1x and 10x the load, memory at 100x,
+#               side by side with a SimPy 3 model of the same scenario
 # Every figure is the median of repeated runs.  Results go to
 # results/bench/<timestamp>/ (bench.csv, per-section CSVs, commands.txt,
 # machine.txt, logs, results.md); results.md and bench.csv are also copied to
@@ -30,9 +33,11 @@ timer_runs=${BENCH_TIMER_RUNS:-3}
 timer_requests=${BENCH_TIMER_REQUESTS:-200}
 scales=${BENCH_SCALES:-"0.25 0.1 0.05"}
 scale_max=${BENCH_SCALE_MAX:-1}
-sections=${BENCH_SECTIONS:-"throughput latency timer scale compress"}
+sections=${BENCH_SECTIONS:-"throughput latency timer scale compress virtual"}
+virtual_runs=${BENCH_VIRTUAL_RUNS:-5}
+simpy=${BENCH_SIMPY:-/usr/bin/python3}
 nginx=${BENCH_NGINX:-$(command -v nginx || true)}
-all_sections="throughput latency timer scale compress"
+all_sections="throughput latency timer scale compress virtual"
 hz=$(getconf CLK_TCK)
 
 die() {
@@ -621,6 +626,96 @@ if want compress; then
 		row compress "$s" incident worst_lag_p99_ms "$wl" ms
 		row compress "$s" incident "lag_limit_ms_$wt" "$lm" ms
 	done < <(tail -n +2 "$comp_csv")
+fi
+
+# ---- the virtual engine, against a SimPy model of the same scenario ----
+if want virtual; then
+	section "virtual: the incident in the virtual engine, and in a SimPy 3 model"
+	[ -x "$bin/virtual" ] || die "$bin/virtual missing (run: make bench)"
+	vdir="$out/virtual"
+	mkdir -p "$vdir"
+	virt_csv="$out/virtual.csv"
+	echo "load,records,run,sim_cpu_s,wall_s,max_rss_kb,events,peak_connections" >"$virt_csv"
+	# vrun LOAD RECORDS RUN: one run of the incident at LOAD x its rate; its
+	# figures come from run.log / the engine's own line and /usr/bin/time
+	vrun() {
+		local k=$1 rec=$2 r=$3 d="$vdir/x$1-$2-$3" rate
+		rate=$(awk -v k="$k" 'BEGIN { print 4 * k }')
+		rm -rf "$d"
+		mkdir -p "$d"
+		/usr/bin/time -f '%e %M' -o "$d/time.txt" "$bin/virtual" --scenario "$root/scenarios/incident.json" \
+			--set "load.rate=$rate" --records "$rec" --out "$d" >"$d/out.txt"
+		awk -v k="$k" -v rec="$rec" -v r="$r" -v t="$(cat "$d/time.txt")" '
+			/^virtual: / { ev = $2; sim = $6 / 1000; pk = $(NF - 3) }
+			END { split(t, a, " "); printf "%s,%s,%s,%.6f,%s,%s,%s,%s\n", k, rec, r, sim, a[1], a[2], ev, pk }' "$d/out.txt" >>"$virt_csv"
+	}
+	cmd "virtual --scenario scenarios/incident.json --set load.rate=4*K --records none|full|summary --out DIR   # K = 1, 10, 100; $virtual_runs runs each; /usr/bin/time for wall and peak RSS"
+	for ((r = 1; r <= virtual_runs; r++)); do
+		vrun 1 none "$r"
+		vrun 1 full "$r"
+		vrun 10 none "$r"
+		vrun 10 summary "$r"
+	done
+	vrun 100 none 1
+	for combo in "1 none" "1 full" "10 none" "10 summary" "100 none"; do
+		read -r k rec <<<"$combo"
+		sim=$(awk -F, -v k="$k" -v r="$rec" '$1 == k && $2 == r { print $4 }' "$virt_csv" | median)
+		wall=$(awk -F, -v k="$k" -v r="$rec" '$1 == k && $2 == r { print $5 }' "$virt_csv" | median)
+		rss=$(awk -F, -v k="$k" -v r="$rec" '$1 == k && $2 == r { print $6 }' "$virt_csv" | median)
+		ev=$(awk -F, -v k="$k" -v r="$rec" '$1 == k && $2 == r { print $7 }' "$virt_csv" | median)
+		row virtual "$k" "$rec" sim_cpu_s "$sim" s
+		row virtual "$k" "$rec" wall_s "$wall" s
+		row virtual "$k" "$rec" max_rss_kb "$rss" KiB
+		row virtual "$k" "$rec" events "$ev" count
+		row virtual "$k" "$rec" events_per_s "$(awk -v e="$ev" -v s="$sim" 'BEGIN { if (s > 0) printf "%.0f", e / s; else print "nan" }')" "1/s"
+		printf '  %4sx load, records %-7s  simulation %8.4f s CPU  whole run %7.3f s  peak RSS %7s KiB  %9s events\n' \
+			"$k" "$rec" "$sim" "$wall" "$rss" "$ev"
+	done
+	# memory grows with what is in flight: peak RSS against the most
+	# connections (attempts on the wire) alive at once, at 1x, 10x, 100x
+	for k in 1 10 100; do
+		pk=$(awk -F, -v k="$k" '$1 == k && $2 == "none" { print $8 }' "$virt_csv" | median)
+		rss=$(awk -F, -v k="$k" '$1 == k && $2 == "none" { print $6 }' "$virt_csv" | median)
+		row virtual "$k" none peak_connections "$pk" count
+		row virtual "$k" none rss_kb_per_connection "$(awk -v r="$rss" -v p="$pk" 'BEGIN { if (p > 0) printf "%.2f", r / p; else print "nan" }')" KiB
+		printf '  %4sx load: at most %s connections in flight, peak RSS %s KiB\n' "$k" "$pk" "$rss"
+	done
+
+	# the peer: SimPy 3, the same incident at 1x and 10x (medians of runs)
+	if "$simpy" -c 'import simpy' 2>/dev/null; then
+		peer_csv="$out/simpy.csv"
+		echo "load,run,sim_s,cpu_s,events" >"$peer_csv"
+		cmd "$simpy bench/simpy_model.py scenarios/incident.json --scale-load K   # K = 1 ($virtual_runs runs), 10 (1 run)"
+		for ((r = 1; r <= virtual_runs; r++)); do
+			"$simpy" "$root/bench/simpy_model.py" "$root/scenarios/incident.json" --seed 42 >"$vdir/simpy-1-$r.txt"
+			awk -v r="$r" '$1 == "sim_s" { s = $2 } $1 == "cpu_s" { c = $2 } $1 == "events" { e = $2 }
+				END { printf "1,%s,%s,%s,%s\n", r, s, c, e }' "$vdir/simpy-1-$r.txt" >>"$peer_csv"
+		done
+		"$simpy" "$root/bench/simpy_model.py" "$root/scenarios/incident.json" --seed 42 --scale-load 10 >"$vdir/simpy-10-1.txt"
+		awk '$1 == "sim_s" { s = $2 } $1 == "cpu_s" { c = $2 } $1 == "events" { e = $2 }
+			END { printf "10,1,%s,%s,%s\n", s, c, e }' "$vdir/simpy-10-1.txt" >>"$peer_csv"
+		for k in 1 10; do
+			ps=$(awk -F, -v k="$k" '$1 == k { print $4 }' "$peer_csv" | median)
+			pe=$(awk -F, -v k="$k" '$1 == k { print $5 }' "$peer_csv" | median)
+			vs=$(awk -F, -v k="$k" '$1 == k && $2 == "none" { print $4 }' "$virt_csv" | median)
+			row virtual "$k" simpy sim_cpu_s "$ps" s
+			row virtual "$k" simpy events "$pe" count
+			row virtual "$k" ratio simpy_over_virtual_cpu "$(ratio "$ps" "$vs")" x
+			printf '  %4sx load, SimPy 3      simulation %8.4f s CPU  (%s events): %sx the virtual engine\n' \
+				"$k" "$ps" "$pe" "$(ratio "$ps" "$vs")"
+		done
+		# a peer that disagrees proves nothing: its metrics against the
+		# virtual engine's (which make crosscheck holds to the real chain)
+		cmd "$simpy bench/simpy_compare.py scenarios/incident.json   # seeds 1..5, medians, the cross-check tolerances"
+		if "$simpy" "$root/bench/simpy_compare.py" "$root/scenarios/incident.json" >"$vdir/simpy-compare.txt" 2>&1; then
+			row virtual 1 simpy within_tolerance 1 bool
+		else
+			row virtual 1 simpy within_tolerance 0 bool
+		fi
+		sed 's/^/  /' "$vdir/simpy-compare.txt"
+	else
+		echo "  SimPy 3 not importable by $simpy (python3-simpy3): the peer is skipped"
+	fi
 fi
 
 echo "load_end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.txt"

@@ -208,9 +208,10 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	if (!quiet)
-		printf("virtual: %llu events, %zu rows, %.1f ms simulating, %.1f ms writing records (%.0f events/s)\n",
+		printf("virtual: %llu events, %zu rows, %.1f ms simulating, %.1f ms writing records (%.0f events/s), "
+		       "at most %zu connections in flight\n",
 		       (unsigned long long)st.events, rows, (t1 - t0) * 1e3, (t2 - t1) * 1e3,
-		       t1 > t0 ? (double)st.events / (t1 - t0) : 0);
+		       t1 > t0 ? (double)st.events / (t1 - t0) : 0, st.peak_conns);
 	free(log);
 	rc = 0;
 done:
