@@ -46,7 +46,7 @@ Q :=
 endif
 
 .PHONY: all progs clean deps test unit integration lint demo bench soak asan test-asan san valgrind \
-	test-valgrind clang format crosscheck schema-doc gallery
+	test-valgrind clang format crosscheck schema-doc gallery install
 all: $(BINS) $(BUILD)/bin/unit-tests $(BUILD)/bin/integration-tests
 progs: $(BINS)
 
@@ -145,6 +145,21 @@ clang:
 ENGINE ?= virtual
 gallery: all
 	$(Q)CASCADE_BIN=$(abspath $(BUILD)/bin) scripts/gallery.sh --engine $(ENGINE) -o results/gallery
+
+# cascade and what it runs: PREFIX/bin/cascade, the programs, scripts and
+# scenarios in PREFIX/lib/cascade (DESTDIR for staging).
+PREFIX ?= /usr/local
+INSTALL_DIR := $(DESTDIR)$(PREFIX)/lib/cascade
+install: progs
+	$(Q)install -d $(DESTDIR)$(PREFIX)/bin $(INSTALL_DIR)/bin $(INSTALL_DIR)/scripts \
+	  $(INSTALL_DIR)/scenarios/remedies
+	$(Q)install -m 755 $(filter-out $(BUILD)/bin/schemadoc,$(BINS)) $(INSTALL_DIR)/bin/
+	$(Q)install -m 755 scripts/*.sh $(INSTALL_DIR)/scripts/
+	$(Q)install -m 644 scenarios/*.json scenarios/README.md $(INSTALL_DIR)/scenarios/
+	$(Q)install -m 644 scenarios/remedies/*.json scenarios/remedies/README.md $(INSTALL_DIR)/scenarios/remedies/
+	$(Q)sed -e 's|@ROOT@|$(PREFIX)/lib/cascade|' -e 's|@VERSION@|$(VERSION)|' cascade/cascade \
+	  >$(DESTDIR)$(PREFIX)/bin/cascade && chmod 755 $(DESTDIR)$(PREFIX)/bin/cascade
+	@echo "  INSTALL $(DESTDIR)$(PREFIX)/bin/cascade, $(INSTALL_DIR)"
 
 # The two engines side by side (scripts/crosscheck.sh writes crosscheck.md;
 # minutes of real runs), after checking that the virtual engine built by gcc
