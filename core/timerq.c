@@ -101,11 +101,7 @@ static void wheel_add(struct timerq *q, struct tq_node *n)
 	size_t i = (size_t)(n->slot & MASK);
 
 	n->where = TQ_WHEEL;
-	n->prev = NULL;
-	n->next = q->slots[i];
-	if (n->next)
-		n->next->prev = n;
-	q->slots[i] = n;
+	LIST_INSERT_HEAD(&q->slots[i], n, slot_link);
 	q->occupied[i / 64] |= UINT64_C(1) << (i % 64);
 }
 
@@ -113,13 +109,8 @@ static void wheel_remove(struct timerq *q, struct tq_node *n)
 {
 	size_t i = (size_t)(n->slot & MASK);
 
-	if (n->prev)
-		n->prev->next = n->next;
-	else
-		q->slots[i] = n->next;
-	if (n->next)
-		n->next->prev = n->prev;
-	if (!q->slots[i])
+	LIST_REMOVE(n, slot_link);
+	if (LIST_EMPTY(&q->slots[i]))
 		q->occupied[i / 64] &= ~(UINT64_C(1) << (i % 64));
 }
 
@@ -176,7 +167,7 @@ static void advance(struct timerq *q)
 		place_node(q, n);
 	}
 	i = (size_t)(q->cur & MASK);
-	while ((n = q->slots[i])) {
+	while ((n = LIST_FIRST(&q->slots[i]))) {
 		wheel_remove(q, n);
 		n->where = TQ_FRONT;
 		heap_push(&q->front, n);
@@ -198,9 +189,11 @@ void timerq_free(struct timerq *q)
 		q->front.v[i]->where = TQ_NONE;
 	for (uint32_t i = 0; i < q->overflow.n; i++)
 		q->overflow.v[i]->where = TQ_NONE;
-	for (size_t i = 0; q->slots && i < TQ_SLOTS; i++)
-		for (struct tq_node *n = q->slots[i]; n; n = n->next)
+	for (size_t i = 0; q->slots && i < TQ_SLOTS; i++) {
+		struct tq_node *n;
+		LIST_FOREACH(n, &q->slots[i], slot_link)
 			n->where = TQ_NONE;
+	}
 	free(q->front.v);
 	free(q->overflow.v);
 	free(q->slots);

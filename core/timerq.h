@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #define TQ_SLOT_MS 1.0	  /* scenario ms per wheel slot */
 #define TQ_SLOTS 65536	  /* slots: the wheel spans TQ_SLOT_MS * TQ_SLOTS (65.5 s) */
@@ -39,7 +40,7 @@ struct tq_node {
 	double at_ms;
 	uint64_t seq;	     /* arm order, for ties */
 	int64_t slot;	     /* floor(at_ms / TQ_SLOT_MS) */
-	struct tq_node *prev, *next; /* in a wheel slot */
+	LIST_ENTRY(tq_node) slot_link; /* in a wheel slot */
 	uint32_t pos;	     /* 1 + index in the front or overflow heap */
 	uint8_t where;	     /* enum tq_where */
 	tq_fire_fn fire;     /* set once by the owner (tq_node_init) */
@@ -54,7 +55,7 @@ struct timerq {
 	int64_t cur;		   /* every timer of a slot <= cur is in front */
 	struct tq_heap front;	   /* slots <= cur, sorted */
 	struct tq_heap overflow;   /* slots >= cur + TQ_SLOTS */
-	struct tq_node **slots;	   /* slot & (TQ_SLOTS - 1): the timers of one slot in (cur, cur + TQ_SLOTS) */
+	LIST_HEAD(tq_slot, tq_node) *slots; /* slot & (TQ_SLOTS - 1): the timers of one slot in (cur, cur + TQ_SLOTS) */
 	uint64_t *occupied;	   /* one bit per slot */
 	size_t n;		   /* armed timers */
 	uint64_t next_seq;
