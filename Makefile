@@ -11,6 +11,9 @@
 #   make test-valgrind  unit and integration tests under valgrind memcheck
 #   make clang      every program and test built with clang (build-clang/)
 #   make lint       shellcheck on every script (part of make test)
+#   make fresh-check    make demo, then make test, on a pristine Debian 12 root
+#                   (scripts/fresh-machine.sh; root, minutes); FRESH_REV=<commit>
+#                   (default HEAD), FRESH_ARGS=--all for every entry target
 # The entry targets (test demo bench soak asan test-asan test-valgrind clang,
 # and fuzz, fuzz-build, fuzz-smoke below) install what is missing first, then
 # build in a new make: the flags from pkg-config are read when a make starts,
@@ -53,7 +56,7 @@ Q :=
 endif
 
 .PHONY: all progs clean deps have-libs test unit integration lint demo bench soak asan test-asan san valgrind \
-	test-valgrind clang format
+	test-valgrind clang format fresh-check
 all: $(BINS) $(BUILD)/bin/unit-tests $(BUILD)/bin/integration-tests
 progs: $(BINS)
 
@@ -155,6 +158,12 @@ valgrind: test-valgrind
 
 clang: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build-clang CC=clang all
+
+# The README's commands on a pristine Debian 12 root (scripts/fresh-machine.sh).
+FRESH_REV  ?= HEAD
+FRESH_ARGS ?=
+fresh-check:
+	$(Q)scripts/fresh-machine.sh --rev $(FRESH_REV) $(FRESH_ARGS)
 
 format:
 	$(Q)clang-format -i lib/*.[ch] */*.c
