@@ -16,7 +16,7 @@
 #     --rev REV   the commit to clone (default HEAD; uncommitted changes are
 #                 not part of it)
 #     --all       the other entry targets too (about an hour more)
-#     --keep      keep the roots and clones in build-fresh/run-*/ (GBs)
+#     --keep      keep the roots and clones, in build-fresh/kept-*/ (GBs)
 #     --new-base  build the cached base again (after a Debian point release)
 #   FRESH_DIR        cache, roots and logs (default: build-fresh/ here)
 #   FRESH_MIRROR     the Debian archive (default http://deb.debian.org/debian)
@@ -26,12 +26,14 @@
 # HOME, TERM=dumb, LANG=C.UTF-8), in mount and PID namespaces of its own
 # (unshare): the mounts it needs (proc, sys, a private /dev with pts and shm,
 # the clone at /src) are undone in reverse order when it ends and, being
-# private to the namespace, vanish with it even if this script is killed
-# with SIGKILL; every process it started ends with the namespace's first
-# process.  On any exit, Ctrl-C included, this script ends the one process it
-# has running, by its PID, unmounts whatever shows under its run folder (the
-# namespaces leave nothing) and removes that folder.  The network is the
-# host's: the tests bind loopback ports.
+# private to the namespace, vanish with it; every process the command
+# started ends with the namespace's first process, and that one ends when
+# this script does, even by SIGKILL (setpriv --pdeathsig, unshare
+# --kill-child).  On any other exit, Ctrl-C included, this script ends the
+# one process it has running, by its PID, unmounts whatever shows under its
+# run folder (the namespaces leave nothing) and removes that folder; a run
+# folder left by a run killed outright goes at the next run.  The network is
+# the host's: the tests bind loopback ports.
 #
 # Needs root (run as a user, it asks sudo), debootstrap, unshare
 # (util-linux) and access to the Debian archive.  Prints each step's time;
@@ -100,8 +102,10 @@ inside() {
 	ln -s /proc/self/fd/2 "$rootfs/dev/stderr"
 	mkdir -p "$rootfs/src"
 	mnt --bind "$src" "$rootfs/src"
+	# In the background and waited for, so that a signal's trap runs at once.
 	env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb LANG=C.UTF-8 \
-		"${vars[@]}" chroot "$rootfs" /bin/sh -c 'cd /src && exec "$@"' sh "$@" </dev/null || rc=$?
+		"${vars[@]}" chroot "$rootfs" /bin/sh -c 'cd /src && exec "$@"' sh "$@" </dev/null &
+	wait $! || rc=$?
 	exit "$rc"
 }
 if [ "${1:-}" = --inside ]; then
@@ -136,7 +140,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exec sudo env FRESH_DIR="${FRESH_DIR:-$repo/build-fresh}" FRESH_MIRROR="$mirror" \
 		FRESH_BENCH_ENV="$bench_knobs" "$self" "${args[@]}"
 fi
-for c in debootstrap unshare chroot git tar mount umount; do
+for c in debootstrap unshare setpriv chroot git tar mount umount; do
 	command -v "$c" >/dev/null || die "$c is not installed (packages debootstrap, util-linux, mount, git, tar)"
 done
 sha=$(git -C "$repo" rev-parse --verify --quiet "$rev^{commit}") || die "--rev $rev: no such commit in $repo"
@@ -149,13 +153,25 @@ base=$dir/cache/debian-$suite-minbase-git-make.tar
 logs=$dir/logs/$short-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$logs"
 
+# mounts_under DIR: the mount points below DIR, in the order they were made.
+mounts_under() { awk -v d="$1/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo; }
+
 child="" # the one process this script has running (a step), by PID
 work=""  # this run's roots and clones
 cleanup() {
-	local rc=$? m
+	local rc=$? m pid i kids=()
 	trap - EXIT INT TERM
 	if [ -n "$child" ]; then
-		kill -TERM "$child" 2>/dev/null || true # unshare --kill-child: its namespace ends with it
+		# unshare ignores SIGTERM while it waits: the namespace's first
+		# process gets it, ends every other one and unmounts; past 10 s,
+		# SIGKILL to unshare takes the whole namespace down (--kill-child).
+		read -ra kids 2>/dev/null <"/proc/$child/task/$child/children" || true
+		for pid in "${kids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$child" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$child" 2>/dev/null || true
 		wait "$child" 2>/dev/null || true
 	fi
 	if [ -n "$work" ] && [ -d "$work" ]; then
@@ -163,11 +179,12 @@ cleanup() {
 		# all the same, undo them, the last made first.
 		while read -r m; do
 			umount "$m" 2>/dev/null || umount -l "$m" || true
-		done < <(awk -v w="$work/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | tac)
-		if awk -v w="$work/" 'index($5, w) == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo; then
+		done < <(mounts_under "$work" | tac)
+		if [ -n "$(mounts_under "$work")" ]; then
 			echo "fresh-machine: $work still has mounts; left in place" >&2
 		elif [ $keep = 1 ]; then
-			echo "fresh-machine: roots and clones kept in $work"
+			mv "$work" "$dir/kept-${logs##*/}"
+			echo "fresh-machine: roots and clones kept in $dir/kept-${logs##*/}"
 		else
 			rm -rf --one-file-system "$work"
 		fi
@@ -176,7 +193,18 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'echo; echo "fresh-machine: interrupted" >&2; exit 130' INT TERM
-work=$(mktemp -d "$dir/run-XXXXXX")
+# Run folders of runs that were killed outright (their PID is gone), once
+# nothing is mounted in them.
+for stale in "$dir"/run-*; do
+	[ -d "$stale" ] || continue
+	pid=${stale##*/run-}
+	pid=${pid%%-*}
+	kill -0 "$pid" 2>/dev/null && continue
+	[ -z "$(mounts_under "$stale")" ] || continue
+	echo "  removing $stale, left by a run that was killed"
+	rm -rf --one-file-system "$stale"
+done
+work=$(mktemp -d "$dir/run-$$-XXXXXX")
 
 duration() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 slug() { tr -cs 'a-z0-9' - <<<"$1" | sed 's/^-*//; s/-*$//'; }
@@ -228,7 +256,7 @@ step() {
 # namespace none of that can stay mounted.
 make_base() {
 	step "base: debootstrap" "$logs/base-debootstrap.log" \
-		unshare --mount --propagation private --pid --fork --kill-child \
+		setpriv --pdeathsig KILL unshare --mount --propagation private --pid --fork --kill-child \
 		debootstrap --variant=minbase --include=git,make "$suite" "$work/base" "$mirror" || return 1
 	step "base: cached as a tarball" "$logs/base-tar.log" \
 		tar -C "$work/base" --numeric-owner -cf "$base.part" . || return 1
@@ -258,7 +286,7 @@ in_root() {
 	local name=$1 what=$2
 	shift 2
 	timed "$what" "$logs/$name-$(slug "$what").log" \
-		unshare --mount --propagation private --pid --fork --kill-child \
+		setpriv --pdeathsig KILL unshare --mount --propagation private --pid --fork --kill-child \
 		"$self" --inside "$work/$name/root" "$work/$name/src" "$@"
 }
 step_in_root() { # as in_root; passes when COMMAND exits 0
