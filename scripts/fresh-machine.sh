@@ -193,17 +193,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'echo; echo "fresh-machine: interrupted" >&2; exit 130' INT TERM
-# Run folders of runs that were killed outright (their PID is gone), once
-# nothing is mounted in them.
-for stale in "$dir"/run-*; do
-	[ -d "$stale" ] || continue
-	pid=${stale##*/run-}
-	pid=${pid%%-*}
-	kill -0 "$pid" 2>/dev/null && continue
-	[ -z "$(mounts_under "$stale")" ] || continue
-	echo "  removing $stale, left by a run that was killed"
-	rm -rf --one-file-system "$stale"
-done
 work=$(mktemp -d "$dir/run-$$-XXXXXX")
 
 duration() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
@@ -303,6 +292,17 @@ echo "fresh-machine: $short ($(git -C "$repo" log -1 --format=%s "$sha" | cut -c
 [ "$rev" != HEAD ] || git -C "$repo" diff --quiet HEAD -- || echo "  (uncommitted changes are not part of the check)"
 echo "  logs: $logs"
 echo "step,seconds,exit" >"$logs/times.csv"
+# Run folders of runs that were killed outright (their PID is gone), once
+# nothing is mounted in them.
+for stale in "$dir"/run-*; do
+	[ -d "$stale" ] || continue
+	pid=${stale##*/run-}
+	pid=${pid%%-*}
+	kill -0 "$pid" 2>/dev/null && continue
+	[ -z "$(mounts_under "$stale")" ] || continue
+	echo "  removing $stale, left by a run that was killed"
+	rm -rf --one-file-system "$stale"
+done
 
 if [ $new_base = 1 ] || [ ! -s "$base" ]; then
 	make_base || exit 1
@@ -328,7 +328,7 @@ if [ $all = 1 ]; then
 		elif grep -q '^  CC ' "$log" || ! grep -q 'make deps' "$log"; then
 			fail "exit $rc, but it must name the missing packages and say make deps, before compiling"
 		else
-			pass "refused: $(grep -m1 -o 'not installed:.*' "$log" | cut -c1-40)..."
+			pass "refused, naming$(grep -m1 -o 'not installed:.*' "$log" | cut -d: -f2)"
 		fi
 		if step_in_root plain "make deps" -- make deps; then
 			step_in_root plain "make" -- make || true
