@@ -15,7 +15,7 @@
 #   scripts/fresh-machine.sh [--rev REV] [--all] [--keep] [--new-base]
 #     --rev REV   the commit to clone (default HEAD; uncommitted changes are
 #                 not part of it)
-#     --all       the other entry targets too (about an hour more)
+#     --all       the other entry targets too (about ten minutes more on 2 cores)
 #     --keep      keep the roots and clones, in build-fresh/kept-*/ (GBs)
 #     --new-base  build the cached base again (after a Debian point release)
 #   FRESH_DIR        cache, roots and logs (default: build-fresh/ here)
