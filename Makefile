@@ -1,5 +1,7 @@
 # cascade: build, test and demo entry points.
-#   make            build every program into build/bin
+#   make            build every program and test into build/; when a library
+#                   is missing, name its package and stop before compiling
+#   make deps       install the Debian packages that are missing
 #   make test       install missing packages, build from scratch, run every test
 #   make demo       run the two headline scenarios and compare them
 #   make bench      speed and memory figures
@@ -7,8 +9,20 @@
 #   make asan       every program and test built with ASan/UBSan (build-san/)
 #   make test-asan  the whole test suite under ASan/UBSan
 #   make test-valgrind  unit and integration tests under valgrind memcheck
+#   make clang      every program and test built with clang (build-clang/)
 #   make lint       shellcheck on every script (part of make test)
 #   make schema-doc rewrite the key tables of scenarios/README.md from lib/schema.c
+#   make crosscheck the real chain against the virtual engine (crosscheck.md; minutes)
+#   make gallery    every remedy against the incident, ranked (ENGINE=real for the chain)
+#   make install    cascade, the programs, scripts and scenarios under PREFIX (/usr/local)
+#   make fresh-check    make demo, then make test, on a pristine Debian 12 root
+#                   (scripts/fresh-machine.sh; root, minutes); FRESH_REV=<commit>
+#                   (default HEAD), FRESH_ARGS=--all for every entry target
+# The entry targets (test demo bench soak asan test-asan test-valgrind clang
+# crosscheck gallery install, and fuzz, fuzz-build, fuzz-smoke below) install
+# what is missing first, then build in a new make: the flags from pkg-config
+# are read when a make starts, so only a make started after the install finds
+# the libraries.
 # Variables: CC (gcc or clang), BUILD (output folder), SAN=1 (sanitizers).
 
 CC      ?= cc
@@ -23,6 +37,8 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers -Wformat=2 \
            -fno-omit-frame-pointer $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -levent_extra -lm
+# Whether pkg-config finds every library the build links, tests included.
+HAVE_LIBS := $(shell pkg-config --exists $(PKGS) criterion 2>/dev/null && echo yes)
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
@@ -45,12 +61,13 @@ ifeq ($(V),1)
 Q :=
 endif
 
-.PHONY: all progs clean deps test unit integration lint demo bench soak asan test-asan san valgrind \
-	test-valgrind clang format crosscheck schema-doc gallery install
+.PHONY: all progs clean deps have-libs test unit integration lint demo bench soak asan test-asan san valgrind \
+	test-valgrind clang format fresh-check crosscheck crosscheck-run schema-doc gallery gallery-run install \
+	install-run
 all: $(BINS) $(BUILD)/bin/unit-tests $(BUILD)/bin/integration-tests
 progs: $(BINS)
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h core/*.h) Makefile
+$(BUILD)/%.o: %.c $(wildcard lib/*.h core/*.h) Makefile | have-libs
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -I$(dir $<) -c -o $@ $<
@@ -88,6 +105,16 @@ $(BUILD)/bin/integration-tests: $(INTEG_SRC:%.c=$(BUILD)/%.o) $(LIB_A)
 deps:
 	$(Q)scripts/install-deps.sh
 
+# Before the first object: without the libraries, say which packages are
+# missing and how to get them, instead of failing in the compiler or the
+# linker.  Nothing to do when pkg-config found them.
+have-libs:
+ifneq ($(HAVE_LIBS),yes)
+	$(Q)scripts/install-deps.sh --check
+	@echo "cascade: pkg-config did not find $(PKGS) criterion when this make started" \
+	  "(installed since, as by make deps all?): run make again" >&2; exit 1
+endif
+
 # The README's test command: missing packages, a build from scratch, every test.
 test: deps
 	$(Q)rm -rf $(BUILD)
@@ -108,11 +135,13 @@ integration: $(BINS) $(BUILD)/bin/integration-tests
 	$(Q)for t in tests/integration/*.sh; do [ -e "$$t" ] || continue; \
 	  echo "  TEST    $$t"; CASCADE_BIN=$(abspath $(BUILD)/bin) bash "$$t" || exit 1; done
 
-demo: deps all
+demo: deps
+	$(Q)$(MAKE) --no-print-directory progs
 	$(Q)scripts/demo.sh
 
-bench: all $(BUILD)/bin/hammer
+bench: deps
 	$(Q)scripts/install-deps.sh --bench
+	$(Q)$(MAKE) --no-print-directory progs $(BUILD)/bin/hammer
 	$(Q)CASCADE_BIN=$(abspath $(BUILD)/bin) scripts/bench.sh
 
 # The bench's load client (bench/), kept out of `all` and the tests.
@@ -121,36 +150,44 @@ $(BUILD)/bin/hammer: $(BUILD)/bench/hammer.o $(LIB_A)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lm
 
-soak: all $(BUILD)/bin/hammer
+soak: deps
+	$(Q)$(MAKE) --no-print-directory progs $(BUILD)/bin/hammer
 	$(Q)CASCADE_BIN=$(abspath $(BUILD)/bin) scripts/soak.sh
 
-asan:
+asan: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build-san SAN=1 all
 
-test-asan:
+test-asan: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build-san SAN=1 all unit integration
 
 san: test-asan
 
-test-valgrind: all
+test-valgrind: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)CASCADE_BIN=$(abspath $(BUILD)/bin) scripts/valgrind.sh
 
 valgrind: test-valgrind
 
-clang:
+clang: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build-clang CC=clang all
 
 # The remedies side by side (scripts/gallery.sh): ENGINE=virtual (default,
 # seconds) or ENGINE=real (the chain; a minute or two a scenario).
 ENGINE ?= virtual
-gallery: all
+gallery: deps
+	$(Q)$(MAKE) --no-print-directory gallery-run
+
+gallery-run: progs
 	$(Q)CASCADE_BIN=$(abspath $(BUILD)/bin) scripts/gallery.sh --engine $(ENGINE) -o results/gallery
 
 # cascade and what it runs: PREFIX/bin/cascade, the programs, scripts and
 # scenarios in PREFIX/lib/cascade (DESTDIR for staging).
 PREFIX ?= /usr/local
 INSTALL_DIR := $(DESTDIR)$(PREFIX)/lib/cascade
-install: progs
+install: deps
+	$(Q)$(MAKE) --no-print-directory install-run
+
+install-run: progs
 	$(Q)install -d $(DESTDIR)$(PREFIX)/bin $(INSTALL_DIR)/bin $(INSTALL_DIR)/scripts \
 	  $(INSTALL_DIR)/scenarios/remedies
 	$(Q)install -m 755 $(filter-out $(BUILD)/bin/schemadoc,$(BINS)) $(INSTALL_DIR)/bin/
@@ -164,10 +201,19 @@ install: progs
 # The two engines side by side (scripts/crosscheck.sh writes crosscheck.md;
 # minutes of real runs), after checking that the virtual engine built by gcc
 # and by clang writes the same records byte for byte.
-crosscheck: all
+crosscheck: deps
+	$(Q)$(MAKE) --no-print-directory crosscheck-run
+
+crosscheck-run: progs
 	$(Q)$(MAKE) --no-print-directory BUILD=build-clang CC=clang progs
 	$(Q)scripts/crosscheck.sh --compilers $(BUILD)/bin build-clang/bin
 	$(Q)CASCADE_BIN=$(abspath $(BUILD)/bin) scripts/crosscheck.sh
+
+# The README's commands on a pristine Debian 12 root (scripts/fresh-machine.sh).
+FRESH_REV  ?= HEAD
+FRESH_ARGS ?=
+fresh-check:
+	$(Q)scripts/fresh-machine.sh --rev $(FRESH_REV) $(FRESH_ARGS)
 
 format:
 	$(Q)clang-format -i lib/*.[ch] */*.c
@@ -184,6 +230,7 @@ clean:
 #   make fuzz        every libFuzzer harness for FUZZ_SECONDS (60) each, one at a time
 #   make fuzz-smoke  the same for 10 s each: CI's short run
 #   make fuzz-build  build the harnesses only
+# Each installs what is missing first, as the entry targets above do.
 # Needs clang and libclang-rt-14-dev.  Objects and binaries go to build-fuzz/;
 # each run works on a scratch copy of fuzz/corpus/<harness>/ under
 # build-fuzz/corpus/, so nothing is written into the checked-in corpus, and
@@ -204,11 +251,17 @@ FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/bin/%)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) $(FUZZ_BUILD)/obj/report/csvread.o
 FUZZ_LIB_A   := $(FUZZ_BUILD)/libcascade-fuzz.a
 
-.PHONY: fuzz fuzz-smoke fuzz-build
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-bins fuzz-run
 .SECONDARY: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/obj/fuzz/%.o)
-fuzz-build: $(FUZZ_BINS)
+fuzz-build: deps
+	$(Q)$(MAKE) --no-print-directory fuzz-bins
 
-$(FUZZ_BUILD)/obj/%.o: %.c $(wildcard lib/*.h core/*.h report/*.h fuzz/*.h) Makefile
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory fuzz-run
+
+fuzz-bins: $(FUZZ_BINS)
+
+$(FUZZ_BUILD)/obj/%.o: %.c $(wildcard lib/*.h core/*.h report/*.h fuzz/*.h) Makefile | have-libs
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) -Ireport -Ifuzz $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
@@ -224,7 +277,7 @@ $(FUZZ_BUILD)/bin/%: $(FUZZ_BUILD)/obj/fuzz/%.o $(FUZZ_LIB_A)
 
 # One harness after another (the machine has few cores); the first failure
 # stops the run with a non-zero status.
-fuzz: $(FUZZ_BINS)
+fuzz-run: $(FUZZ_BINS)
 	$(Q)for h in $(FUZZ_NAMES); do \
 	  scratch=$(FUZZ_BUILD)/corpus/$$h; mkdir -p $$scratch $(FUZZ_BUILD)/artifacts; \
 	  cp fuzz/corpus/$$h/* $$scratch/; \

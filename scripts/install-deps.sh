@@ -6,21 +6,40 @@
 #   scripts/install-deps.sh --bench   only what `make bench` needs on top (nginx,
 #                                     the chain it is compared with), so that
 #                                     `make test` never needs nginx
+#   scripts/install-deps.sh --check   install nothing: name the packages the
+#                                     build needs that are missing, say how to
+#                                     get them, and exit 1 if there are any
+#                                     (what a plain `make` says without them)
 set -euo pipefail
 
-if [ "${1:-}" = --bench ]; then
-	pkgs=(nginx jq curl iproute2)
-else
-	pkgs=(build-essential pkg-config libevent-dev libcurl4-openssl-dev libcjson-dev libcriterion-dev
-	      gnuplot-nox curl clang libclang-rt-14-dev valgrind jq shellcheck)
+build=(build-essential pkg-config libevent-dev libcurl4-openssl-dev libcjson-dev libcriterion-dev)
+case ${1:-} in
+--bench) pkgs=(nginx jq curl iproute2) ;;
+--check) pkgs=("${build[@]}") ;;
+"")
+	pkgs=("${build[@]}" gnuplot-nox curl clang libclang-rt-14-dev valgrind jq shellcheck)
 	[ "${CASCADE_WITH_BROWSER:-1}" = 1 ] && pkgs+=(chromium)
-fi
+	;;
+*)
+	echo "usage: scripts/install-deps.sh [--bench | --check]" >&2
+	exit 2
+	;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
+if [ "${1:-}" = --check ]; then
+	cat >&2 <<EOF
+cascade: the build needs Debian packages that are not installed: ${missing[*]}
+  make deps (that is, scripts/install-deps.sh) installs them and what the tests
+  need, as root or through sudo; make demo, make test and the other entry
+  targets listed at the top of the Makefile install them first by themselves.
+EOF
+	exit 1
+fi
 
 echo "installing: ${missing[*]}"
 sudo=()
