@@ -110,6 +110,24 @@ double dist_sample_ms(struct dist_sampler *s)
 
 #define POOL_CHUNK_OBJECTS 256
 
+/* Under AddressSanitizer an object on the free list is poisoned, so a use
+ * after pool_put is reported as one after free() would be. */
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_ASAN 1
+#endif
+#endif
+#ifdef POOL_ASAN
+#include <sanitizer/asan_interface.h>
+#define POOL_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define POOL_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POOL_POISON(p, n) ((void)(p), (void)(n))
+#define POOL_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 void pool_init(struct pool *p, size_t size)
 {
 	*p = (struct pool){0};
@@ -130,8 +148,10 @@ void *pool_get(struct pool *p)
 			*(void **)(chunk + i * p->size) = p->free_list;
 			p->free_list = chunk + i * p->size;
 		}
+		POOL_POISON(chunk, p->size * POOL_CHUNK_OBJECTS);
 	}
 	obj = p->free_list;
+	POOL_UNPOISON(obj, p->size);
 	p->free_list = *(void **)obj;
 	memset(obj, 0, p->size);
 	if (++p->live > p->peak)
@@ -144,12 +164,15 @@ void pool_put(struct pool *p, void *obj)
 	*(void **)obj = p->free_list;
 	p->free_list = obj;
 	p->live--;
+	POOL_POISON(obj, p->size);
 }
 
 void pool_free(struct pool *p)
 {
-	for (size_t i = 0; i < p->nchunks; i++)
+	for (size_t i = 0; i < p->nchunks; i++) {
+		POOL_UNPOISON(p->chunks[i], p->size * POOL_CHUNK_OBJECTS);
 		free(p->chunks[i]);
+	}
 	free(p->chunks);
 	*p = (struct pool){0};
 }
