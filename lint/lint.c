@@ -242,12 +242,13 @@ static void build(struct ctx *c)
 
 /* Does the moment x's callers stop waiting reach x as a cancellation?  An
  * attempt that times out closes its connection (always); a deadline that
- * passes does only with propagate_cancel; every tier on the way must pass
- * it on, and x must act on it.  The first layer that does not: *stops. */
+ * passes does so in a deadline-aware tier (its attempts time out with it,
+ * and propagate_cancel aborts them), else not; every tier on the way must
+ * pass it on, and x must act on it.  The first layer that does not: *stops. */
 static bool cancel_reaches(const struct ctx *c, int x, int *stops)
 {
 	const struct layer *t = &c->l[x];
-	int from = t->wait_is_deadline ? t->wait_by : t->wait_by + 1;
+	int from = t->wait_is_deadline && !c->l[t->wait_by].bounded ? t->wait_by : t->wait_by + 1;
 
 	for (int j = from; j <= x; j++) {
 		if (j > L_CLIENT && !c->l[j].cancels) {
