@@ -44,7 +44,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-PROGS      := gateway svc_a svc_b dbsim loadgen report live virtual schemadoc
+PROGS      := gateway svc_a svc_b dbsim loadgen report live virtual schemadoc lint
 # The decision cores (core/) and the shared library (lib/) make one archive.
 LIB_SRC    := $(sort $(wildcard core/*.c lib/*.c))
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)

@@ -95,9 +95,11 @@ static void free_fields(struct scenario *sc)
 	memset(sc, 0, sizeof(*sc));
 }
 
-/* Defaults, then the text (NULL: none) known as name, then the sets. */
+/* Defaults, then the text (NULL: none) known as name, then the sets; the
+ * file's key positions and what the sets wrote go to keep when it is not
+ * NULL and the load succeeds. */
 static int load(struct scenario *sc, const char *name, const char *text, size_t len, char *const *sets,
-		size_t nsets, char *err, size_t errlen)
+		size_t nsets, struct scenario_origins *keep, char *err, size_t errlen)
 {
 	struct jsonpos pos = {0};
 	struct overlay_origins ov = {0};
@@ -126,6 +128,12 @@ static int load(struct scenario *sc, const char *name, const char *text, size_t 
 	sc->load.client_retry.attempt_timeout_ms = sc->load.client_timeout_ms;
 	sc->resolved = doc;
 	doc = NULL;
+	if (keep) {
+		keep->pos = pos;
+		keep->written = ov;
+		pos = (struct jsonpos){0};
+		ov = (struct overlay_origins){0};
+	}
 	rc = 0;
 done:
 	cJSON_Delete(doc);
@@ -134,24 +142,50 @@ done:
 	return rc;
 }
 
-int scenario_load(struct scenario *sc, const char *path, char *const *sets, size_t nsets, char *err,
-		  size_t errlen)
+int scenario_load_origins(struct scenario *sc, const char *path, char *const *sets, size_t nsets,
+			  struct scenario_origins *keep, char *err, size_t errlen)
 {
 	char *text = NULL;
 	size_t len = 0;
 
 	memset(sc, 0, sizeof(*sc));
+	if (keep)
+		*keep = (struct scenario_origins){0};
 	if (path && read_file(path, &text, &len, err, errlen) < 0)
 		return -1;
-	int rc = load(sc, path, text, len, sets, nsets, err, errlen);
+	int rc = load(sc, path, text, len, sets, nsets, keep, err, errlen);
 	free(text);
 	return rc;
+}
+
+int scenario_load_text_origins(struct scenario *sc, const char *name, const char *text, size_t len,
+			       char *const *sets, size_t nsets, struct scenario_origins *keep, char *err,
+			       size_t errlen)
+{
+	if (keep)
+		*keep = (struct scenario_origins){0};
+	return load(sc, name ? name : "(text)", text ? text : "", text ? len : 0, sets, nsets, keep, err,
+		    errlen);
+}
+
+int scenario_load(struct scenario *sc, const char *path, char *const *sets, size_t nsets, char *err,
+		  size_t errlen)
+{
+	return scenario_load_origins(sc, path, sets, nsets, NULL, err, errlen);
 }
 
 int scenario_load_text(struct scenario *sc, const char *name, const char *text, size_t len, char *const *sets,
 		       size_t nsets, char *err, size_t errlen)
 {
-	return load(sc, name ? name : "(text)", text ? text : "", text ? len : 0, sets, nsets, err, errlen);
+	return scenario_load_text_origins(sc, name, text, len, sets, nsets, NULL, err, errlen);
+}
+
+void scenario_origins_free(struct scenario_origins *o)
+{
+	if (!o)
+		return;
+	jsonpos_free(&o->pos);
+	overlay_origins_free(&o->written);
 }
 
 void scenario_free(struct scenario *sc)

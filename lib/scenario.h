@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jsonpos.h"
+#include "overlay.h"
 #include "retry.h"
 
 enum tier_id { TIER_GATEWAY, TIER_SVC_A, TIER_SVC_B, TIER_DBSIM, TIER_COUNT };
@@ -197,6 +199,24 @@ int scenario_load(struct scenario *sc, const char *path, char *const *sets, size
 int scenario_load_text(struct scenario *sc, const char *name, const char *text, size_t len,
 		       char *const *sets, size_t nsets, char *err, size_t errlen);
 void scenario_free(struct scenario *sc);
+
+/* Where the values of a loaded scenario came from, for a tool that points
+ * at settings (lint): the file's key positions and the paths each --set
+ * wrote (validate_origin reads them).  {0} is empty. */
+struct scenario_origins {
+	struct jsonpos pos;
+	struct overlay_origins written;
+};
+/* scenario_load and scenario_load_text that also fill keep (when not
+ * NULL) on success; keep must be freed with scenario_origins_free either
+ * way. */
+int scenario_load_origins(struct scenario *sc, const char *path, char *const *sets, size_t nsets,
+			  struct scenario_origins *keep, char *err, size_t errlen);
+int scenario_load_text_origins(struct scenario *sc, const char *name, const char *text, size_t len,
+			       char *const *sets, size_t nsets, struct scenario_origins *keep, char *err,
+			       size_t errlen);
+void scenario_origins_free(struct scenario_origins *o);
+
 /* The resolved scenario as pretty JSON (durations as strings, as written),
  * ending in a newline; caller frees.  NULL for a scenario not loaded. */
 char *scenario_resolved_json(const struct scenario *sc);

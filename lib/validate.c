@@ -102,14 +102,35 @@ void validate_fail(struct validation *v, const char *path, const char *fmt, ...)
 		errf(v->err, v->errlen, "%s: %s", path, msg);
 }
 
+void validate_origin(const struct jsonpos *pos, const struct overlay_origins *ov, const char *path,
+		     struct validate_origin *o)
+{
+	*o = (struct validate_origin){.set = -1};
+	for (size_t i = ov ? ov->n : 0; i-- > 0;) {
+		if (path_within(path, ov->v[i].path)) {
+			o->set = (long)ov->v[i].set;
+			return;
+		}
+	}
+	if (!pos)
+		return;
+	o->key = jsonpos_find(pos, path);
+	o->own = o->key != NULL;
+	char *p = xstrdup(path);
+	while (!o->key && *p) {
+		p[parent_len(p)] = '\0';
+		o->key = jsonpos_find(pos, p);
+	}
+	free(p);
+}
+
 /* Who wrote the value at path, later writers higher: 0 a default, 1 the
  * file, 2 + i the i-th --set. */
 static long writer(const struct validation *v, const char *path)
 {
-	for (size_t i = v->ov->n; i-- > 0;)
-		if (path_within(path, v->ov->v[i].path))
-			return 2 + (long)v->ov->v[i].set;
-	return jsonpos_find(v->pos, path) ? 1 : 0;
+	struct validate_origin o;
+	validate_origin(v->pos, v->ov, path, &o);
+	return o.set >= 0 ? 2 + o.set : o.own ? 1 : 0;
 }
 
 /* parent.key into out (PATH_LEN bytes); copied by hand because schema paths

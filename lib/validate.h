@@ -33,6 +33,19 @@ struct validation {
  * says whether anything was wrong. */
 void validate_document(struct validation *v, const struct cJSON *doc, struct scenario *sc);
 
+/* Where the value at path came from, for a tool that points at a setting
+ * rather than at an error (lint): set >= 0, the last --set that wrote it
+ * or a value holding it (ov's index); else the file, own telling whether
+ * key is path's own key or, for a default, the nearest enclosing key the
+ * file has (NULL: none, or no pos).  pos and ov may be NULL. */
+struct validate_origin {
+	long set;
+	const struct jsonpos_key *key; /* borrowed from pos */
+	bool own;
+};
+void validate_origin(const struct jsonpos *pos, const struct overlay_origins *ov, const char *path,
+		     struct validate_origin *o);
+
 /* For the rules of schema_check_fn: */
 
 /* Report a problem with the value at path (the blame goes to whoever wrote

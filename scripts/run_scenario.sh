@@ -18,6 +18,8 @@ usage: scripts/run_scenario.sh SCENARIO [options]
   --live               show the live view while the run goes on
   --quiet              no progress output
   -h, --help
+Before the run, lint's findings on the scenario (build/bin/lint) are printed
+to stderr (not with --quiet) and kept in run.log; they never stop the run.
 Leaves in DIR: requests.csv spans.csv stats.csv timeseries.csv summary.csv
 scenario.json run.log, and tiers/ with each process's own CSVs.  While a
 process runs, tiers/NAME.pid holds its PID (NAME: dbsim svc_b svc_a gateway
@@ -37,6 +39,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${CASCADE_BIN:-$root/build/bin}
 scenario="" out="" force=0 live=0 quiet=0 engine=real
 common=()
+sets=() # the --set options alone, for lint
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-o | --out) out=${2:?--out needs a folder}; shift 2 ;;
@@ -46,7 +49,7 @@ while [ $# -gt 0 ]; do
 		shift 2 ;;
 	--time-scale) common+=(--time-scale "${2:?--time-scale needs a value}"); shift 2 ;;
 	--seed) common+=(--seed "${2:?--seed needs a value}"); shift 2 ;;
-	--set) common+=(--set "${2:?--set needs KEY.PATH=VALUE}"); shift 2 ;;
+	--set) common+=(--set "${2:?--set needs KEY.PATH=VALUE}"); sets+=(--set "$2"); shift 2 ;;
 	--force) force=1; shift ;;
 	--live) live=1; shift ;;
 	--quiet) quiet=1; shift ;;
@@ -71,6 +74,15 @@ resolved=$("$bin/gateway" --scenario "$scenario" "${common[@]}" --print-scenario
 name=$(printf '%s' "$resolved" | sed -n 's/^[[:space:]]*"name":[[:space:]]*"\([^"]*\)".*/\1/p' | head -n1)
 [ -n "$name" ] || name=$(basename "$scenario" .json)
 
+# What lint finds in the scenario (lint/README.md), before anything runs:
+# shown (unless --quiet) and kept in run.log, never a reason not to run, as
+# the incident is meant to be bad.
+findings=""
+if [ -x "$bin/lint" ]; then
+	findings=$("$bin/lint" "$scenario" "${sets[@]}" 2>&1) || true
+	[ -z "$findings" ] || [ "$quiet" = 1 ] || printf '%s\n' "$findings" >&2
+fi
+
 [ -n "$out" ] || out="$root/results/$name-$(date +%Y%m%d-%H%M%S)"
 if [ -d "$out" ] && [ -n "$(ls -A "$out")" ]; then
 	if [ "$force" = 1 ]; then
@@ -88,6 +100,7 @@ if [ "$engine" = virtual ]; then
 	# summary.csv); its summary table is what the real engine's report prints.
 	"$bin/virtual" --scenario "$scenario" "${common[@]}" --out "$out" >"$out/summary.txt" ||
 		{ echo "run_scenario: the virtual engine failed" >&2; exit 1; }
+	[ -z "$findings" ] || printf '%s\n' "$findings" >>"$out/run.log"
 	[ "$quiet" = 1 ] || cat "$out/summary.txt"
 	echo "results: $out"
 	exit 0
@@ -96,6 +109,7 @@ fi
 printf '%s\n' "$resolved" >"$out/scenario.json"
 log="$out/run.log"
 echo "engine: real" >"$log"
+[ -z "$findings" ] || printf '%s\n' "$findings" >>"$log"
 
 pids=()  # by index: dbsim svc_b svc_a gateway loadgen; "" once reaped
 names=()
