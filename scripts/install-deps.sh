@@ -17,7 +17,10 @@ case ${1:-} in
 --bench) pkgs=(nginx jq curl iproute2) ;;
 --check) pkgs=("${build[@]}") ;;
 "")
-	pkgs=("${build[@]}" gnuplot-nox curl clang libclang-rt-14-dev valgrind jq shellcheck)
+	# parallel and rsync: cascade sweep (runs spread over cores and ssh
+	# hosts); openssh-server: the test of that ssh path starts its own sshd
+	pkgs=("${build[@]}" gnuplot-nox curl clang libclang-rt-14-dev valgrind jq shellcheck
+	      parallel rsync openssh-client openssh-server)
 	[ "${CASCADE_WITH_BROWSER:-1}" = 1 ] && pkgs+=(chromium)
 	;;
 *)
@@ -45,5 +48,15 @@ echo "installing: ${missing[*]}"
 sudo=()
 [ "$(id -u)" -eq 0 ] || sudo=(sudo)
 export DEBIAN_FRONTEND=noninteractive
+# Installing openssh-server must not start a daemon on port 22: while it
+# installs, Debian's policy-rc.d says no service may start (exit 101).  A
+# policy already in place is left as it is; ours goes once the install ends.
+policy=/usr/sbin/policy-rc.d
+if [[ " ${missing[*]} " == *" openssh-server "* ]] && [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# cascade install-deps: no service starts while packages install\nexit 101\n' |
+		"${sudo[@]}" tee "$policy" >/dev/null
+	"${sudo[@]}" chmod 755 "$policy"
+	trap '"${sudo[@]}" rm -f "$policy"' EXIT
+fi
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
