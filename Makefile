@@ -215,6 +215,17 @@ FRESH_ARGS ?=
 fresh-check:
 	$(Q)scripts/fresh-machine.sh --rev $(FRESH_REV) $(FRESH_ARGS)
 
+# The classroom maps (scripts/maps.sh, the virtual engine, a minute): the
+# HotOS'21 map (load x outage length, by recovery time) and the incident's
+# (retries per layer x database slowdown, by database hits per request),
+# into results/maps/.  An entry target: what is missing first, then a new make.
+.PHONY: maps maps-run
+maps: deps
+	$(Q)$(MAKE) --no-print-directory maps-run
+
+maps-run: progs
+	$(Q)CASCADE_BIN=$(abspath $(BUILD)/bin) scripts/maps.sh -o results/maps
+
 format:
 	$(Q)clang-format -i lib/*.[ch] */*.c
 

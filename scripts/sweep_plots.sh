@@ -196,7 +196,7 @@ sp_heatmap() {
 	local p=$1 name=$2 c=$3 xl=$4 nx=$5 yl=$6 ny=$7 seeds=$8 title=$9
 	local ix=2 iy=3 big fs palette fmt never="" cb
 	big=$((nx > ny ? nx : ny))
-	fs=$((big <= 6 ? 16 : big <= 10 ? 13 : big <= 16 ? 10 : 8))
+	fs=$((big <= 6 ? 16 : big <= 10 ? 13 : big <= 16 ? 11 : 9))
 	case "$name" in
 	client_success_ratio)
 		palette="set palette defined (0 '#c0392b', 0.5 '#f4d03f', 1 '#27ae60')"
@@ -229,7 +229,7 @@ sp_heatmap() {
 	fi
 	plot+=", $data using $ix:$iy:(valid($c) ? $fmt : '') with labels font ',$fs' tc rgb '#111111' notitle"
 	sp_gnuplot "$p/map-$name" both 1200,820 <<EOF
-set title $(sp_gq "$title: $name (median of $seeds seeds)")
+set title $(sp_gq "$title")."\n".$(sp_gq "$name, the median of $seeds seed$([ "$seeds" = 1 ] || echo s)")
 set xlabel $(sp_gq "$xl")
 set ylabel $(sp_gq "$yl")
 set xrange [0.5:$nx.5]
