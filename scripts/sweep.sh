@@ -98,6 +98,15 @@ file="" out="" engine=virtual seeds="" jobs="" hosts="" workdir="" remote=cascad
 resume=0 force=0 keep=0 plots=1 quiet=0
 varies=() fixed=()
 cmdline="cascade sweep $(printf '%q ' "$@")"
+# the same command, to go on with the sweep: --resume in place of -o/--force
+again="cascade sweep"
+for ((i = 1; i <= $#; i++)); do
+	case "${!i}" in
+	--force | --resume) ;;
+	-o | --out) i=$((i + 1)) ;;
+	*) again+=" $(printf '%q' "${!i}")" ;;
+	esac
+done
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--vary) varies+=("${2:?--vary needs KEY=VALUES}"); shift 2 ;;
@@ -133,6 +142,22 @@ case "$engine" in virtual | real) ;; *) die "--engine $engine: expected virtual 
 command -v parallel >/dev/null || die "GNU parallel is not installed (scripts/install-deps.sh)"
 [ -z "$hosts" ] || command -v rsync >/dev/null || die "rsync is not installed (scripts/install-deps.sh)"
 file=$(readlink -f "$file")
+
+# Interrupted: parallel, told to stop, ends the runs under way; their
+# summaries are not written, so --resume runs them again.
+par_pid=""
+on_signal() {
+	if [ -n "$par_pid" ]; then
+		kill -TERM "$par_pid" 2>/dev/null || true
+		wait "$par_pid" 2>/dev/null || true
+		echo >&2
+		echo "sweep: interrupted; go on with: $again --resume -o $out" >&2
+	else
+		echo "sweep: interrupted" >&2
+	fi
+	exit 130
+}
+trap on_signal INT TERM
 
 # ---- the values of each dimension ------------------------------------------
 # dim_keys[d]: the keys set together ("k1,k2"); dim_first[d], dim_n[d]: where
@@ -317,7 +342,6 @@ if [ "$ntodo" -gt 0 ]; then
 	started=${EPOCHREALTIME/[.,]/}
 	exec 3< <(cd "$out" && exec "${par[@]}" "$job")
 	par_pid=$!
-	trap 'kill -TERM "$par_pid" 2>/dev/null; wait "$par_pid" 2>/dev/null; echo; echo "sweep: interrupted; go on with: $cmdline--resume -o $out" >&2; exit 130' INT TERM
 	done_runs=0 done_points=0 last_print=0
 	tty=0
 	[ -t 2 ] && tty=1
@@ -341,7 +365,7 @@ if [ "$ntodo" -gt 0 ]; then
 	done
 	rc=0
 	wait "$par_pid" || rc=$?
-	trap - INT TERM
+	par_pid=""
 	[ $quiet = 1 ] || [ $tty = 0 ] || echo >&2
 	say "ran $done_runs runs in $(awk -v us="$((${EPOCHREALTIME/[.,]/} - started))" 'BEGIN { printf "%.1f", us / 1e6 }') s"
 	[ $rc = 0 ] || echo "sweep: parallel exited $rc (failed runs: $out/joblog)" >&2
@@ -412,6 +436,6 @@ fi
 rows=$(($(wc -l <"$out/sweep.csv") - 1))
 say "$out/sweep.csv ($rows rows)${plots:+$([ -s "$out/sweep.html" ] && echo ", $out/sweep.html")}"
 if [ "$missing" -gt 0 ]; then
-	echo "sweep: $missing runs missing (failed or interrupted); go on with: $cmdline--resume -o $out" >&2
+	echo "sweep: $missing runs missing (failed or interrupted); go on with: $again --resume -o $out" >&2
 	exit 1
 fi

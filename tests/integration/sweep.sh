@@ -66,6 +66,28 @@ grep -q '6 done before, 2 to run' "$tmp/r2.out" || { cat "$tmp/r2.out" >&2; fail
 	fail "--resume ran other runs than the two missing ones"
 [ "$(tail -n +2 "$csv" | cut -d, -f1-3 | sort)" = "$combos" ] || fail "sweep.csv after --resume differs"
 ok "--resume after an interruption runs only the 2 missing runs"
+# a real interruption: TERM once some runs are done, then --resume
+long=("$root/scripts/sweep.sh" "$root/scenarios/metastable-retry.json" --vary "load.rate=150:290:20" --seeds 2 --no-plots
+	--set load.duration=60s -j 1 -o "$tmp/int")
+"${long[@]}" >"$tmp/int.out" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+	[ "$(find "$tmp/int/points" -name '*.csv' 2>/dev/null | wc -l)" -ge 2 ] && break
+	sleep 0.1
+done
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" = 130 ] || { cat "$tmp/int.out" >&2; fail "the interrupted sweep exited $rc, expected 130"; }
+grep -q 'interrupted; go on with: .*--resume -o' "$tmp/int.out" || fail "no word on how to go on: $(tail -n1 "$tmp/int.out")"
+before=$(find "$tmp/int/points" -name '*.csv' | wc -l)
+[ "$before" -lt 16 ] || fail "the sweep ended before it was interrupted"
+"${long[@]}" --resume >"$tmp/int2.out" 2>&1 || { cat "$tmp/int2.out" >&2; fail "--resume after the interruption failed"; }
+grep -q "$before done before, $((16 - before)) to run" "$tmp/int2.out" || fail "after the interruption: $(head -n1 "$tmp/int2.out")"
+[ "$(tail -n +2 "$tmp/int/joblog" | wc -l)" = $((16 - before)) ] || fail "--resume ran $(tail -n +2 "$tmp/int/joblog" | wc -l) runs"
+[ "$(tail -n +2 "$tmp/int/sweep.csv" | cut -d, -f1,2 | sort -u | wc -l)" = 16 ] || fail "sweep.csv after the interruption is not whole"
+ok "interrupted after $before of 16 runs (exit 130); --resume ran the other $((16 - before))"
+
 if "${sweep[@]}" "${grid[@]}" >"$tmp/again.out" 2>&1; then fail "a second sweep into the same folder was not refused"; fi
 grep -q 'already holds a sweep' "$tmp/again.out" || fail "no word on the folder in use: $(cat "$tmp/again.out")"
 if "${sweep[@]}" --vary load.rate=10,20 --resume -o "$tmp/g" >"$tmp/other.out" 2>&1; then fail "--resume of another sweep went on"; fi
