@@ -151,7 +151,7 @@ on_signal() {
 		kill -TERM "$par_pid" 2>/dev/null || true
 		wait "$par_pid" 2>/dev/null || true
 		echo >&2
-		echo "sweep: interrupted; go on with: $again --resume -o $out" >&2
+		echo "sweep: interrupted; go on with: $again --resume -o $(printf "%q" "$out")" >&2
 	else
 		echo "sweep: interrupted" >&2
 	fi
@@ -436,6 +436,6 @@ fi
 rows=$(($(wc -l <"$out/sweep.csv") - 1))
 say "$out/sweep.csv ($rows rows)${plots:+$([ -s "$out/sweep.html" ] && echo ", $out/sweep.html")}"
 if [ "$missing" -gt 0 ]; then
-	echo "sweep: $missing runs missing (failed or interrupted); go on with: $again --resume -o $out" >&2
+	echo "sweep: $missing runs missing (failed or interrupted); go on with: $again --resume -o $(printf "%q" "$out")" >&2
 	exit 1
 fi
