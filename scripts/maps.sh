@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
 	-o | --out) out=${2:?-o needs a folder}; shift 2 ;;
 	--seeds) seeds=${2:?--seeds needs a number}; shift 2 ;;
 	-j) pass+=(-j "${2:?-j needs a number}"); shift 2 ;;
-	-h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "maps: unknown option '$1'" >&2; exit 2 ;;
 	esac
 done
