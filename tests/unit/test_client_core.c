@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "client_core.h"
+#include "fake_clock.h"
 
 struct fake {
 	struct timerq tq;
@@ -50,13 +51,8 @@ static const struct client_ops f_ops = {f_send, f_abort, f_row, f_done};
 
 static void setup(const char *const *sets)
 {
-	char err[512];
-	size_t n = 0;
-
 	memset(&F, 0, sizeof(F));
-	while (sets && sets[n])
-		n++;
-	cr_assert_eq(scenario_load(&F.sc, NULL, (char *const *)sets, n, err, sizeof(err)), 0, "%s", err);
+	fake_scenario_load(&F.sc, sets);
 	timerq_init(&F.tq);
 	F.core = client_core_new(&(struct client_core_config){.sc = &F.sc, .tq = &F.tq, .ops = &f_ops}, 0);
 }
@@ -69,17 +65,7 @@ static void teardown(void)
 	scenario_free(&F.sc);
 }
 
-static void advance(double to)
-{
-	struct tq_node *n;
-
-	while ((n = timerq_peek(&F.tq)) && n->at_ms <= to) {
-		F.now = n->at_ms;
-		timerq_pop(&F.tq);
-		n->fire(n, F.now);
-	}
-	F.now = to;
-}
+static void advance(double to) { fake_clock_advance(&F.tq, &F.now, to); }
 
 static void answer(int i, int status)
 {

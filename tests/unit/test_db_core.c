@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "db_core.h"
+#include "fake_clock.h"
 
 struct fake {
 	struct timerq tq;
@@ -49,13 +50,8 @@ static const struct db_ops f_ops = {f_reply, f_row, f_release};
 
 static void setup(const char *const *sets)
 {
-	char err[512];
-	size_t n = 0;
-
 	memset(&F, 0, sizeof(F));
-	while (sets && sets[n])
-		n++;
-	cr_assert_eq(scenario_load(&F.sc, NULL, (char *const *)sets, n, err, sizeof(err)), 0, "%s", err);
+	fake_scenario_load(&F.sc, sets);
 	timerq_init(&F.tq);
 	F.core = db_core_new(&(struct db_core_config){.sc = &F.sc, .tq = &F.tq, .ops = &f_ops}, 0);
 }
@@ -68,18 +64,7 @@ static void teardown(void)
 	scenario_free(&F.sc);
 }
 
-/* Virtual time: each timer fires at its own time, up to `to`. */
-static void advance(double to)
-{
-	struct tq_node *n;
-
-	while ((n = timerq_peek(&F.tq)) && n->at_ms <= to) {
-		F.now = n->at_ms;
-		timerq_pop(&F.tq);
-		n->fire(n, F.now);
-	}
-	F.now = to;
-}
+static void advance(double to) { fake_clock_advance(&F.tq, &F.now, to); }
 
 /* A query tagged n (its caller_attempt), with a budget (< 0: none). */
 static struct db_query *query(int n, double budget_ms)

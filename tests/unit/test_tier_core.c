@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tier_core.h"
+#include "fake_clock.h"
 
 struct fake {
 	struct timerq tq;
@@ -75,13 +76,8 @@ static const struct tier_ops f_ops = {f_reply, f_send, f_abort, f_row, f_release
 /* svc_b of a scenario: the defaults, then sets. */
 static void setup(const char *const *sets)
 {
-	char err[512];
-	size_t n = 0;
-
 	memset(&F, 0, sizeof(F));
-	while (sets && sets[n])
-		n++;
-	cr_assert_eq(scenario_load(&F.sc, NULL, (char *const *)sets, n, err, sizeof(err)), 0, "%s", err);
+	fake_scenario_load(&F.sc, sets);
 	timerq_init(&F.tq);
 	F.core = tier_core_new(&(struct tier_core_config){
 	    .sc = &F.sc, .tier = TIER_SVC_B, .tq = &F.tq, .ops = &f_ops, .ctx = NULL});
@@ -95,18 +91,7 @@ static void teardown(void)
 	scenario_free(&F.sc);
 }
 
-/* Virtual time: each timer fires at its own time, up to `to`. */
-static void advance(double to)
-{
-	struct tq_node *n;
-
-	while ((n = timerq_peek(&F.tq)) && n->at_ms <= to) {
-		F.now = n->at_ms;
-		timerq_pop(&F.tq);
-		n->fire(n, F.now);
-	}
-	F.now = to;
-}
+static void advance(double to) { fake_clock_advance(&F.tq, &F.now, to); }
 
 static struct tier_req *arrive(double budget_ms)
 {
