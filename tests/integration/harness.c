@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -54,12 +55,40 @@ void h_kill(pid_t pid)
 	kill(pid, SIGKILL);
 }
 
+/* Every scratch folder this test made, for h_cleanup to remove. */
+#define ARRAY_LEN_TMPDIRS 8
+static char *tmpdirs[ARRAY_LEN_TMPDIRS];
+static size_t ntmpdirs;
+
+char *h_tmpdir(char *template)
+{
+	cr_assert_not_null(mkdtemp(template), "mkdtemp %s: %s", template, strerror(errno));
+	cr_assert_lt(ntmpdirs, ARRAY_LEN_TMPDIRS, "more scratch folders than h_tmpdir keeps");
+	tmpdirs[ntmpdirs++] = strdup(template);
+	return template;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	remove(path);
+	return 0;
+}
+
 void h_cleanup(void)
 {
+	const char *keep = getenv("CASCADE_KEEP");
+
 	while (nspawned > 0) {
 		pid_t pid = spawned[--nspawned];
 		h_kill(pid);
 		waitpid(pid, NULL, 0);
+	}
+	while (ntmpdirs > 0) {
+		char *dir = tmpdirs[--ntmpdirs];
+		if (!keep || !*keep)
+			nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		free(dir);
 	}
 }
 
@@ -284,7 +313,7 @@ void chain_start_args(struct chain *c, const char *scenario_json, const char *co
 	c->sets = sets;
 	c->args = args;
 	snprintf(c->dir, sizeof(c->dir), "/tmp/cascade-it-XXXXXX");
-	cr_assert_not_null(mkdtemp(c->dir));
+	h_tmpdir(c->dir);
 	snprintf(path, sizeof(path), "%s/scenario.json", c->dir);
 	f = fopen(path, "w");
 	cr_assert_not_null(f);

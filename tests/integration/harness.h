@@ -71,9 +71,15 @@ int chain_report_check(const struct chain *c);
  * scripts/valgrind.sh must know that was meant. */
 void h_kill(pid_t pid);
 
-/* Kill (SIGKILL, by PID) and reap every process started and not yet reaped:
- * the .fini of every suite, so a failed test leaves nothing running. */
+/* Kill (SIGKILL, by PID) and reap every process started and not yet reaped,
+ * then remove every folder h_tmpdir made (kept when $CASCADE_KEEP is set,
+ * to look at after a failure): the .fini of every suite, so a test leaves
+ * nothing running and nothing in /tmp. */
 void h_cleanup(void);
+
+/* mkdtemp(template) for a test's scratch folder, removed by h_cleanup;
+ * asserts that it was made.  Returns template. */
+char *h_tmpdir(char *template);
 
 /* Start one process; stdout and stderr go to dir/<name>.log.  It dies with
  * the test process (PR_SET_PDEATHSIG). */

@@ -506,7 +506,7 @@ Test(badinput, servers_listen_on_loopback_unless_told_otherwise, .timeout = 30)
 	char dir[] = "/tmp/cascade-it-XXXXXX";
 	static const char *const names[] = {"dbsim", "svc_b", "svc_a", "gateway"};
 
-	cr_assert_not_null(mkdtemp(dir));
+	h_tmpdir(dir);
 	for (size_t i = 0; i < 4; i++) {
 		char bin[512], portfile[600], addr[64];
 		char pfname[64];
@@ -537,7 +537,7 @@ Test(badinput, a_symlink_planted_in_the_out_dir_is_refused_not_followed, .timeou
 	FILE *f;
 	pid_t pid;
 
-	cr_assert_not_null(mkdtemp(dir));
+	h_tmpdir(dir);
 	snprintf(target, sizeof(target), "%s/precious.txt", dir);
 	snprintf(link, sizeof(link), "%s/out", dir);
 	cr_assert(mkdir(link, 0755) == 0);

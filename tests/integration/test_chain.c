@@ -314,7 +314,7 @@ Test(chain, dead_upstream_gets_502_fast, .timeout = 30)
 	pid_t pid;
 	int p;
 
-	cr_assert_not_null(mkdtemp(dir));
+	h_tmpdir(dir);
 	snprintf(bin, sizeof(bin), "%s/gateway", h_bin());
 	snprintf(upstream, sizeof(upstream), "http://127.0.0.1:%d/", h_free_port());
 	char *argv[] = {bin, "--listen", "127.0.0.1:0", "--port-file", port, "--out", dir, "--upstream", upstream,
@@ -385,7 +385,7 @@ Test(chain, port_in_use_is_a_clear_error, .timeout = 30)
 
 	cr_assert(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(fd, 1) == 0);
 	getsockname(fd, (struct sockaddr *)&sa, &len);
-	cr_assert_not_null(mkdtemp(dir));
+	h_tmpdir(dir);
 	snprintf(bin, sizeof(bin), "%s/svc_a", h_bin());
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", ntohs(sa.sin_port));
 	char *argv[] = {bin, "--listen", addr, "--out", dir, NULL};
@@ -403,7 +403,7 @@ Test(chain, malformed_scenario_exits_2_naming_the_place, .timeout = 30)
 	FILE *f;
 	char *text;
 
-	cr_assert_not_null(mkdtemp(dir));
+	h_tmpdir(dir);
 	snprintf(path, sizeof(path), "%s/bad.json", dir);
 	f = fopen(path, "w");
 	fputs("{\n  \"tiers\": {\n    \"svc_a\": {\"retires\": 3}\n  }\n}\n", f);
