@@ -1,6 +1,7 @@
-/* upstream: downstream GETs through one libcurl multi handle driven by the
+/* upstream: downstream GETs through libcurl multi handles driven by the
  * process's event_base (the hiperfifo layout: one event per curl socket, one
- * timer for curl's timeouts).  User callbacks run only from our own event
+ * timer per multi handle for curl's timeouts; a handle per
+ * UPSTREAM_SHARD_INFLIGHT calls in flight).  User callbacks run only from our own event
  * callbacks, after the transfer left the multi handle, never from inside
  * libcurl, so they may start and cancel calls freely. */
 #include "upstream.h"
@@ -22,27 +23,39 @@
 
 #define UPSTREAM_BODY_MAX (1u << 20)	  /* a bigger reply is treated as broken */
 #define UPSTREAM_CONNECT_TIMEOUT_MS 3000L /* loopback connects take microseconds */
-#define UPSTREAM_MAXCONNECTS_UNCAPPED 1024L
 #define UPSTREAM_RECV_BUFFER 1024L /* CURLOPT_BUFFERSIZE's minimum */
 /* curl's own timeout is a backstop this much after the call's own timer
  * (on_deadline), which alone decides: libcurl 7.88 was seen reporting a
  * 50 ms timeout 49.76 ms after the call started, and a simulated timeout
  * must never fire early. */
 #define UPSTREAM_CURL_TIMEOUT_SLACK_MS 5L
-/* Above this many calls in flight, calls neither look for nor leave behind a
- * pooled connection.  libcurl 7.88 finds a reusable connection by walking
- * every connection to the host, busy ones included, and trims an over-full
- * cache by walking them all again: under a storm, with thousands of attempts
- * in flight, that made each new attempt cost milliseconds of CPU and the
- * event loop fell seconds behind.  So many concurrent attempts are using
- * every pooled connection anyway, so a fresh one loses nothing. */
-#define UPSTREAM_POOL_MAX_INFLIGHT 256
+/* Calls in flight per multi handle ("shard").  libcurl 7.88 finds a reusable
+ * connection by walking every connection to the host in its multi handle's
+ * cache, busy ones included, and trims an over-full cache by walking them
+ * all again: with thousands of attempts in flight in one handle, each new
+ * attempt cost milliseconds of CPU and the event loop fell seconds behind.
+ * A call goes to the first handle with fewer than this many in flight (a
+ * new handle when none has): each walk stays this short whatever the storm,
+ * and attempts that complete leave their connection in their handle's pool
+ * for the next attempt there.  Each handle's cache holds at most this many
+ * connections, busy and idle. */
+#define UPSTREAM_SHARD_INFLIGHT 128
 /* Idle easy handles kept for reuse, with the options every call shares
  * already set.  A handle set up once per attempt (curl_easy_init, its
  * defaults, its buffers, or curl_easy_reset) cost more than the attempt's
  * own options; a handle keeps its receive buffer while idle, so the list
  * stays short: enough for the steady state of a closed loop, not a storm. */
 #define UPSTREAM_SPARE_EASY_MAX 64
+
+/* One multi handle, its timer and the calls it runs. */
+struct shard {
+	struct upstream *u;
+	CURLM *multi;
+	struct event *timer; /* curl's single timeout */
+	struct event *soon;  /* curl's timeout of 0 ms: run in this loop turn */
+	bool in_soon;	     /* on_soon is calling into curl */
+	size_t inflight;
+};
 
 /* One curl socket: its event, created and changed by on_socket. */
 struct sock_state {
@@ -60,6 +73,7 @@ enum call_state {
 
 struct upstream_call {
 	struct upstream *u;
+	struct shard *shard; /* the multi handle that runs it */
 	CURL *easy;
 	struct curl_slist *headers; /* nodes and text in this allocation, after the struct */
 	struct sbuf body;
@@ -79,10 +93,10 @@ struct upstream_call {
 
 struct upstream {
 	struct event_base *base;
-	CURLM *multi;
-	struct event *timer; /* curl's single timeout */
-	struct event *soon;  /* curl's timeout of 0 ms: run in this loop turn */
-	bool in_soon;	     /* on_soon is calling into curl */
+	struct shard **shards; /* shards[0] always exists; more are made as needed */
+	size_t nshards;
+	size_t shard_cap; /* calls per shard; 0: one shard, no cap (max_conns > 0) */
+	long max_conns;
 	TAILQ_HEAD(, upstream_call) calls;
 	TAILQ_HEAD(, sock_state) socks;
 	size_t inflight;
@@ -94,31 +108,32 @@ struct upstream {
 	size_t nspare;
 };
 
-static void drain_done(struct upstream *u);
+static void drain_done(struct shard *sh);
+static struct shard *shard_for_call(struct upstream *u);
 
 /* ---- socket and timer glue ---- */
 
 /* event_new in on_socket: curl's socket is ready */
 static void on_sock_event(evutil_socket_t fd, short what, void *arg)
 {
-	struct upstream *u = arg; /* not the sock_state: curl may free it below */
+	struct shard *sh = arg; /* not the sock_state: curl may free it below */
 	int action = ((what & EV_READ) ? CURL_CSELECT_IN : 0) | ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
 	int running;
 
-	curl_multi_socket_action(u->multi, fd, action, &running);
-	drain_done(u);
+	curl_multi_socket_action(sh->multi, fd, action, &running);
+	drain_done(sh);
 }
 
-/* evtimer_new in upstream_new: curl's timeout expired */
+/* evtimer_new in shard_new: curl's timeout expired */
 static void on_timeout(evutil_socket_t fd, short what, void *arg)
 {
-	struct upstream *u = arg;
+	struct shard *sh = arg;
 	int running;
 	(void)fd;
 	(void)what;
 
-	curl_multi_socket_action(u->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	drain_done(u);
+	curl_multi_socket_action(sh->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	drain_done(sh);
 }
 
 static void sock_free(struct upstream *u, struct sock_state *ss)
@@ -131,7 +146,8 @@ static void sock_free(struct upstream *u, struct sock_state *ss)
 /* CURLMOPT_SOCKETFUNCTION */
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
-	struct upstream *u = userp;
+	struct shard *sh = userp;
+	struct upstream *u = sh->u;
 	struct sock_state *ss = socketp;
 	short kind;
 	(void)easy;
@@ -147,15 +163,15 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 		ss->u = u;
 		ss->fd = fd;
 		TAILQ_INSERT_HEAD(&u->socks, ss, link);
-		curl_multi_assign(u->multi, fd, ss);
-		ss->ev = event_new(u->base, fd, kind, on_sock_event, u);
+		curl_multi_assign(sh->multi, fd, ss);
+		ss->ev = event_new(u->base, fd, kind, on_sock_event, sh);
 		if (!ss->ev)
 			abort();
 	} else if (kind == ss->kind) {
 		return 0; /* curl repeats itself; a re-add would cost two epoll_ctl calls */
 	} else {
 		event_del(ss->ev);
-		event_assign(ss->ev, u->base, fd, kind, on_sock_event, u);
+		event_assign(ss->ev, u->base, fd, kind, on_sock_event, sh);
 	}
 	ss->kind = kind;
 	if (event_add(ss->ev, NULL) < 0)
@@ -167,15 +183,15 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
  * a timeout of 0 ms (a new transfer to start, mostly). */
 static void on_soon(evutil_socket_t fd, short what, void *arg)
 {
-	struct upstream *u = arg;
+	struct shard *sh = arg;
 	int running;
 	(void)fd;
 	(void)what;
 
-	u->in_soon = true;
-	curl_multi_socket_action(u->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	u->in_soon = false;
-	drain_done(u);
+	sh->in_soon = true;
+	curl_multi_socket_action(sh->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	sh->in_soon = false;
+	drain_done(sh);
 }
 
 /* CURLMOPT_TIMERFUNCTION: -1 deletes the timer; 0 means "soon", which must
@@ -187,19 +203,19 @@ static void on_soon(evutil_socket_t fd, short what, void *arg)
  * polled between two rounds: curl can never keep the loop to itself. */
 static int on_timer_update(CURLM *multi, long timeout_ms, void *userp)
 {
-	struct upstream *u = userp;
+	struct shard *sh = userp;
 	(void)multi;
 
 	if (timeout_ms < 0) {
-		evtimer_del(u->timer);
-		event_del(u->soon);
-	} else if (timeout_ms == 0 && !u->in_soon) {
-		evtimer_del(u->timer);
-		event_active(u->soon, EV_TIMEOUT, 1);
+		evtimer_del(sh->timer);
+		event_del(sh->soon);
+	} else if (timeout_ms == 0 && !sh->in_soon) {
+		evtimer_del(sh->timer);
+		event_active(sh->soon, EV_TIMEOUT, 1);
 	} else {
 		struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-		event_del(u->soon);
-		evtimer_add(u->timer, &tv);
+		event_del(sh->soon);
+		evtimer_add(sh->timer, &tv);
 	}
 	return 0;
 }
@@ -226,6 +242,7 @@ static void call_unlink_free(struct upstream_call *c)
 
 	TAILQ_REMOVE(&u->calls, c, link);
 	u->inflight--;
+	c->shard->inflight--;
 	if (c->deadline)
 		event_free(c->deadline);
 	if (u->nspare < UPSTREAM_SPARE_EASY_MAX) {
@@ -317,7 +334,7 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 
 	res.error = request_sent(c) ? UPSTREAM_TIMEOUT : UPSTREAM_CONNECT;
-	curl_multi_remove_handle(c->u->multi, c->easy); /* closes the connection, as curl would */
+	curl_multi_remove_handle(c->shard->multi, c->easy); /* closes the connection, as curl would */
 	snprintf(c->errbuf, sizeof(c->errbuf), "%s timed out after %ld milliseconds",
 		 res.error == UPSTREAM_TIMEOUT ? "Operation" : "Connection", c->timeout_ms);
 	res.message = c->errbuf;
@@ -333,13 +350,14 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
  * With the queue empty each removal is O(1).  An on_done that cancels a
  * call still waiting in the batch strikes it out (upstream_cancel).  Never
  * re-entered: on_done may start and cancel calls, which do not drain. */
-static void drain_done(struct upstream *u)
+static void drain_done(struct shard *sh)
 {
+	struct upstream *u = sh->u;
 	CURLMsg *msg;
 	int left;
 
 	u->batch_len = 0;
-	while ((msg = curl_multi_info_read(u->multi, &left)) != NULL) {
+	while ((msg = curl_multi_info_read(sh->multi, &left)) != NULL) {
 		char *priv = NULL;
 		struct upstream_call *c;
 
@@ -362,7 +380,7 @@ static void drain_done(struct upstream *u)
 			continue; /* cancelled by an earlier on_done */
 		u->batch[i] = NULL;
 		c->in_batch = false;
-		curl_multi_remove_handle(u->multi, c->easy);
+		curl_multi_remove_handle(sh->multi, c->easy);
 		finish(c, c->done_rc);
 	}
 	u->batch_len = 0;
@@ -445,14 +463,11 @@ struct upstream_call *upstream_get(struct upstream *u, const char *url, const ch
 	curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, (void *)c);
 	curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(c->easy, CURLOPT_PRIVATE, (void *)c);
-	{
-		long fresh = u->inflight >= UPSTREAM_POOL_MAX_INFLIGHT;
-		curl_easy_setopt(c->easy, CURLOPT_FRESH_CONNECT, fresh);
-		curl_easy_setopt(c->easy, CURLOPT_FORBID_REUSE, fresh);
-	}
+	c->shard = shard_for_call(u);
 
 	TAILQ_INSERT_HEAD(&u->calls, c, link);
 	u->inflight++;
+	c->shard->inflight++;
 
 	if (c->timeout_ms > 0) {
 		struct timeval tv = {c->timeout_ms / 1000, (c->timeout_ms % 1000) * 1000};
@@ -464,7 +479,7 @@ struct upstream_call *upstream_get(struct upstream *u, const char *url, const ch
 
 	/* Only misuse fails here (a call from inside a libcurl callback, which
 	 * this module never makes) or an allocation: treat it like OOM. */
-	mrc = curl_multi_add_handle(u->multi, c->easy);
+	mrc = curl_multi_add_handle(c->shard->multi, c->easy);
 	if (mrc != CURLM_OK) {
 		fprintf(stderr, "upstream: curl_multi_add_handle: %s\n", curl_multi_strerror(mrc));
 		abort();
@@ -480,7 +495,7 @@ void upstream_cancel(struct upstream_call *c)
 		c->u->batch[c->batch_index] = NULL; /* finished, not yet delivered: never will be */
 	/* Removing an unfinished transfer closes its connection (the socket
 	 * callback runs in here and drops the socket's event). */
-	curl_multi_remove_handle(c->u->multi, c->easy);
+	curl_multi_remove_handle(c->shard->multi, c->easy);
 	call_unlink_free(c);
 }
 
@@ -489,7 +504,43 @@ size_t upstream_inflight(const struct upstream *u)
 	return u->inflight;
 }
 
-/* ---- the multi handle ---- */
+/* ---- the multi handles ---- */
+
+static struct shard *shard_new(struct upstream *u)
+{
+	struct shard *sh = xcalloc(1, sizeof(*sh));
+	long cache = u->max_conns > 0 ? u->max_conns : (long)UPSTREAM_SHARD_INFLIGHT;
+
+	sh->u = u;
+	sh->timer = evtimer_new(u->base, on_timeout, sh);
+	sh->soon = event_new(u->base, -1, 0, on_soon, sh);
+	sh->multi = curl_multi_init();
+	if (!sh->timer || !sh->soon || !sh->multi)
+		abort();
+	curl_multi_setopt(sh->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(sh->multi, CURLMOPT_SOCKETDATA, sh);
+	curl_multi_setopt(sh->multi, CURLMOPT_TIMERFUNCTION, on_timer_update);
+	curl_multi_setopt(sh->multi, CURLMOPT_TIMERDATA, sh);
+	/* Without an explicit cap the cache holds 4 x the handles currently
+	 * added, so pooled connections are dropped whenever a burst drains. */
+	curl_multi_setopt(sh->multi, CURLMOPT_MAXCONNECTS, cache);
+	curl_multi_setopt(sh->multi, CURLMOPT_MAX_HOST_CONNECTIONS, u->max_conns > 0 ? u->max_conns : 0L);
+	u->shards = xrealloc(u->shards, (u->nshards + 1) * sizeof(*u->shards));
+	u->shards[u->nshards++] = sh;
+	return sh;
+}
+
+/* The first shard with room, so that a light load stays in one handle (and
+ * its pool); a new one when every shard is full. */
+static struct shard *shard_for_call(struct upstream *u)
+{
+	if (!u->shard_cap)
+		return u->shards[0];
+	for (size_t i = 0; i < u->nshards; i++)
+		if (u->shards[i]->inflight < u->shard_cap)
+			return u->shards[i];
+	return shard_new(u);
+}
 
 struct upstream *upstream_new(struct event_base *base, int max_conns)
 {
@@ -498,22 +549,12 @@ struct upstream *upstream_new(struct event_base *base, int max_conns)
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		abort();
 	u->base = base;
+	u->max_conns = max_conns > 0 ? max_conns : 0;
+	/* A per-host cap is one handle's: it keeps the one handle. */
+	u->shard_cap = max_conns > 0 ? 0 : UPSTREAM_SHARD_INFLIGHT;
 	TAILQ_INIT(&u->calls);
 	TAILQ_INIT(&u->socks);
-	u->timer = evtimer_new(base, on_timeout, u);
-	u->soon = event_new(base, -1, 0, on_soon, u);
-	u->multi = curl_multi_init();
-	if (!u->timer || !u->soon || !u->multi)
-		abort();
-	curl_multi_setopt(u->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(u->multi, CURLMOPT_SOCKETDATA, u);
-	curl_multi_setopt(u->multi, CURLMOPT_TIMERFUNCTION, on_timer_update);
-	curl_multi_setopt(u->multi, CURLMOPT_TIMERDATA, u);
-	/* Without an explicit cap the cache holds 4 x the handles currently
-	 * added, so pooled connections are dropped whenever a burst drains. */
-	curl_multi_setopt(u->multi, CURLMOPT_MAXCONNECTS,
-			  max_conns > 0 ? (long)max_conns : UPSTREAM_MAXCONNECTS_UNCAPPED);
-	curl_multi_setopt(u->multi, CURLMOPT_MAX_HOST_CONNECTIONS, max_conns > 0 ? (long)max_conns : 0L);
+	shard_new(u);
 	return u;
 }
 
@@ -525,17 +566,22 @@ void upstream_free(struct upstream *u)
 	struct sock_state *ss;
 
 	while ((c = TAILQ_FIRST(&u->calls))) {
-		curl_multi_remove_handle(u->multi, c->easy);
+		curl_multi_remove_handle(c->shard->multi, c->easy);
 		call_unlink_free(c);
 	}
-	curl_multi_cleanup(u->multi);
+	for (size_t i = 0; i < u->nshards; i++) {
+		struct shard *sh = u->shards[i];
+		curl_multi_cleanup(sh->multi);
+		event_free(sh->timer);
+		event_free(sh->soon);
+		free(sh);
+	}
 	/* Whatever sockets curl did not report removed while cleaning up. */
 	while ((ss = TAILQ_FIRST(&u->socks)))
 		sock_free(u, ss);
 	while (u->nspare)
 		curl_easy_cleanup(u->spare[--u->nspare]);
-	event_free(u->timer);
-	event_free(u->soon);
+	free(u->shards);
 	free(u->batch);
 	free(u);
 	curl_global_cleanup();

@@ -10,6 +10,10 @@
 #               idle and under load
 #   scale       requests held in flight (dbsim never answers in time), memory
 #               per in-flight request per tier
+#   inflight    CPU per attempt through one forwarder (svc_b -> dbsim) with
+#               100, 1000, 5000 attempts in flight: attempts that complete
+#               (their connections reusable) and attempts that time out
+#               (each closes its connection)
 #   compress    the incident scenario at shrinking time scales: the smallest
 #               one that stays faithful, and how long the demo takes at it
 #   virtual     the virtual engine on the incident: the simulation alone and
@@ -17,8 +21,9 @@
 #               side by side with a SimPy 3 model of the same scenario
 # Every figure is the median of repeated runs.  Results go to
 # results/bench/<timestamp>/ (bench.csv, per-section CSVs, commands.txt,
-# machine.txt, logs, results.md); results.md and bench.csv are also copied to
-# bench/results.md and bench/results.csv.  Knobs: see bench/README.md.
+# machine.txt, logs, results.md); after a run of every section, results.md
+# and bench.csv are also copied to bench/results.md and bench/results.csv
+# (a partial run leaves those alone).  Knobs: see bench/README.md.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,11 +38,14 @@ timer_runs=${BENCH_TIMER_RUNS:-3}
 timer_requests=${BENCH_TIMER_REQUESTS:-200}
 scales=${BENCH_SCALES:-"0.25 0.1 0.05"}
 scale_max=${BENCH_SCALE_MAX:-1}
-sections=${BENCH_SECTIONS:-"throughput latency timer scale compress virtual"}
+sections=${BENCH_SECTIONS:-"throughput latency timer scale inflight compress virtual"}
+inflight_steps=${BENCH_INFLIGHT:-"100 1000 5000"}
+inflight_attempts=${BENCH_INFLIGHT_ATTEMPTS:-10000}
+inflight_rate=${BENCH_INFLIGHT_RATE:-1000}
 virtual_runs=${BENCH_VIRTUAL_RUNS:-5}
 simpy=${BENCH_SIMPY:-/usr/bin/python3}
 nginx=${BENCH_NGINX:-$(command -v nginx || true)}
-all_sections="throughput latency timer scale compress virtual"
+all_sections="throughput latency timer scale inflight compress virtual"
 hz=$(getconf CLK_TCK)
 
 die() {
@@ -185,6 +193,7 @@ nginx_stop() {
 }
 
 ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; } # utime + stime
+cpu_ns() { cut -d' ' -f1 "/proc/$1/schedstat"; } # time on a CPU, ns (finer than ticks)
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 # metric TIER NAME-AND-LABEL-PREFIX: first value of that series; nothing when
 # the process does not answer (one out of file descriptors cannot accept)
@@ -553,6 +562,61 @@ if want scale; then
 	echo "  (bytes per request: (RSS at the step - RSS at 0) / requests held; medians of $hold_runs runs)"
 fi
 
+# ---- inflight: CPU per attempt with N attempts in flight ----
+# One forwarder, svc_b -> dbsim.  hammer -c N closed loop against svc_b keeps
+# N requests, so N attempts, in flight; dbsim answers each after N / RATE
+# seconds (every worker free), so that every step runs at the same rate
+# (BENCH_INFLIGHT_RATE attempts/s) and the same number of attempts
+# (BENCH_INFLIGHT_ATTEMPTS) is measured.  "complete": dbsim's answer comes in
+# time, the connection can be reused; "timeout": svc_b's attempt times out at
+# half the service time (one attempt, no retries: a 504), closing its
+# connection, and dbsim finishes the query for nobody.  CPU = svc_b's (and
+# dbsim's) time on a CPU (/proc/PID/schedstat) over the measured attempts,
+# after a warm-up round of N.
+if want inflight; then
+	section "inflight: CPU per attempt through svc_b with $inflight_steps attempts in flight"
+	cmd "{dbsim,svc_b} ... --set 'tiers.dbsim.service_time={\"dist\":\"fixed\",\"value\":\"<N/$inflight_rate s>\"}' --set tiers.dbsim.workers=100000 --set tiers.dbsim.statement_timeout=none --set tiers.svc_b.timeout=none [timeout: --set tiers.svc_b.attempt_timeout=<half that> --set tiers.svc_b.retries=0]"
+	cmd "hammer -c N -n N (warm-up) then hammer -c N -n $inflight_attempts 127.0.0.1:<svc_b port>   # N in $inflight_steps"
+	inf_csv="$out/inflight.csv"
+	echo "mode,inflight,attempts,seconds,cpu_us_svc_b,cpu_us_dbsim,ok,fds_svc_b" >"$inf_csv"
+	saved_tiers=("${chain_tiers[@]}")
+	chain_tiers=(dbsim svc_b)
+	for mode in complete timeout; do
+		for n in $inflight_steps; do
+			dir="$out/inflight-$mode-$n"
+			svc_ms=$(awk -v n="$n" -v r="$inflight_rate" 'BEGIN { printf "%.0f", n * 1000 / r }')
+			extra=()
+			[ "$mode" = timeout ] && extra=(--set "tiers.svc_b.attempt_timeout=$((svc_ms / 2))ms" --set tiers.svc_b.retries=0)
+			chain_start "$dir" --set "tiers.dbsim.service_time={\"dist\":\"fixed\",\"value\":\"${svc_ms}ms\"}" \
+				--set tiers.dbsim.workers=100000 --set tiers.dbsim.statement_timeout=none \
+				--set tiers.svc_b.timeout=none "${extra[@]}"
+			# shellcheck disable=SC2154 # port_svc_b is set by chain_start
+			"$bin/hammer" -c "$n" -n "$n" --max-seconds 120 "127.0.0.1:$port_svc_b" >"$dir/warmup.txt" || true
+			pb=$(chain_pid svc_b)
+			pd=$(chain_pid dbsim)
+			b0=$(cpu_ns "$pb") d0=$(cpu_ns "$pd")
+			line=$("$bin/hammer" -c "$n" -n "$inflight_attempts" --max-seconds 300 "127.0.0.1:$port_svc_b") || true
+			b1=$(cpu_ns "$pb") d1=$(cpu_ns "$pd")
+			fds=$(find "/proc/$pb/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+			done_n=$(field requests <<<"$line")
+			echo "$mode,$n,$done_n,$(field seconds <<<"$line"),$(awk -v a="$b0" -v b="$b1" -v n="$done_n" 'BEGIN { printf "%.2f", (b - a) / 1000 / n }'),$(awk -v a="$d0" -v b="$d1" -v n="$done_n" 'BEGIN { printf "%.2f", (b - a) / 1000 / n }'),$(field ok <<<"$line"),$fds" >>"$inf_csv"
+			chain_stop
+			tail -n1 "$inf_csv" | awk -F, '{ printf "  %-8s %5s in flight: %6s attempts in %6s s, CPU per attempt svc_b %7s us, dbsim %7s us\n", $1, $2, $3, $4, $5, $6 }'
+		done
+		lo=""
+		for n in $inflight_steps; do
+			v=$(col "$inf_csv" cpu_us_svc_b "\$1 == \"$mode\" && \$2 == $n")
+			row inflight "$n" "svc_b-$mode" cpu_us_per_attempt "$v" us
+			row inflight "$n" "dbsim-$mode" cpu_us_per_attempt "$(col "$inf_csv" cpu_us_dbsim "\$1 == \"$mode\" && \$2 == $n")" us
+			[ -n "$lo" ] || lo=$v
+		done
+		# flatness: the largest CPU per attempt over the smallest, across the steps
+		row inflight all "svc_b-$mode" cpu_max_over_min "$(col "$inf_csv" cpu_us_svc_b "\$1 == \"$mode\"" | sort -g |
+			awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (lo > 0) printf "%.3f", hi / lo; else print "nan" }')" x
+	done
+	chain_tiers=("${saved_tiers[@]}")
+fi
+
 # ---- compress: the incident at shrinking time scales ----
 if want compress; then
 	section "compress: scenarios/incident.json at time scales $scales"
@@ -721,7 +785,17 @@ fi
 echo "load_end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.txt"
 echo "seconds: $(($(date +%s) - started))" >>"$out/machine.txt"
 "$root/bench/results.sh" "$out" >"$out/results.md"
-cp "$out/results.md" "$root/bench/results.md"
-cp "$csv" "$root/bench/results.csv"
-echo
-echo "bench: $(($(date +%s) - started)) s; figures in $csv, summary in bench/results.md"
+# bench/results.md and results.csv are the figures of a full run: a run of
+# some sections only (BENCH_SECTIONS) keeps its results in its own folder.
+full=1
+for s in $all_sections; do want "$s" || full=0; done
+if [ "$full" = 1 ]; then
+	cp "$out/results.md" "$root/bench/results.md"
+	cp "$csv" "$root/bench/results.csv"
+	echo
+	echo "bench: $(($(date +%s) - started)) s; figures in $csv, summary in bench/results.md"
+else
+	echo
+	echo "bench: $(($(date +%s) - started)) s; figures in $csv, summary in $out/results.md"
+	echo "  (not every section ran: bench/results.md and bench/results.csv are left as they were)"
+fi
