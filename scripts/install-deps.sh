@@ -4,12 +4,13 @@
 # a machine that already has everything.
 #   scripts/install-deps.sh           what the build, the tests and the demo need
 #   scripts/install-deps.sh --bench   only what `make bench` needs on top (nginx,
-#                                     the chain it is compared with), so that
-#                                     `make test` never needs nginx
+#                                     the chain it is compared with; stress-ng,
+#                                     the background load), so that `make test`
+#                                     never needs them
 set -euo pipefail
 
 if [ "${1:-}" = --bench ]; then
-	pkgs=(nginx jq curl iproute2)
+	pkgs=(nginx jq curl iproute2 stress-ng)
 else
 	pkgs=(build-essential pkg-config libevent-dev libcurl4-openssl-dev libcjson-dev libcriterion-dev
 	      gnuplot-nox curl clang libclang-rt-14-dev valgrind jq shellcheck)
