@@ -75,6 +75,7 @@ struct upstream_call {
 	struct upstream *u;
 	struct shard *shard; /* the multi handle that runs it */
 	CURL *easy;
+	bool easy_on_uh; /* easy has CURLOPT_CURLU = u->uh set, not a URL string */
 	struct curl_slist *headers; /* nodes and text in this allocation, after the struct */
 	struct sbuf body;
 	int body_overflow;
@@ -105,7 +106,12 @@ struct upstream {
 	struct upstream_call **batch;
 	size_t batch_len, batch_cap;
 	CURL *spare[UPSTREAM_SPARE_EASY_MAX]; /* idle easy handles, shared options set */
+	bool spare_on_uh[UPSTREAM_SPARE_EASY_MAX];
 	size_t nspare;
+	/* The URL calls go to, parsed once (the first URL asked for): a call to
+	 * it hands curl this handle instead of the string.  NULL: none yet. */
+	char *uh_url;
+	CURLU *uh;
 };
 
 static void drain_done(struct shard *sh);
@@ -251,6 +257,7 @@ static void call_unlink_free(struct upstream_call *c)
 		curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, NULL);
 		curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, NULL);
 		curl_easy_setopt(c->easy, CURLOPT_PRIVATE, NULL);
+		u->spare_on_uh[u->nspare] = c->easy_on_uh;
 		u->spare[u->nspare++] = c->easy;
 	} else {
 		curl_easy_cleanup(c->easy);
@@ -386,13 +393,51 @@ static void drain_done(struct shard *sh)
 	u->batch_len = 0;
 }
 
-/* An easy handle with the options every call shares: a spare one, or new. */
-static CURL *easy_take(struct upstream *u)
+/* The URL of a call.  libcurl 7.88 parses a URL string for every transfer
+ * (curl_url_set) and renders it back (curl_url_get), about 10 k
+ * instructions; given a URL handle (CURLOPT_CURLU) it copies the parsed
+ * parts instead, and renders the string once per easy handle (kept while
+ * the handle keeps the same CURLU).  So the upstream URL, which nearly every
+ * call uses, is parsed once; any other URL (a key's path) goes as a string. */
+static void set_url(struct upstream *u, struct upstream_call *c, const char *url)
+{
+	if (!u->uh_url) {
+		u->uh_url = xstrdup(url);
+		u->uh = curl_url();
+		/* The flags curl parses a CURLOPT_URL string with. */
+		if (!u->uh || curl_url_set(u->uh, CURLUPART_URL, url, CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME)) {
+			curl_url_cleanup(u->uh);
+			u->uh = NULL;
+		}
+	}
+	if (u->uh && strcmp(url, u->uh_url) == 0) {
+		if (!c->easy_on_uh) {
+			/* Drop the string, so the next transfer renders it from uh. */
+			curl_easy_setopt(c->easy, CURLOPT_URL, NULL);
+			curl_easy_setopt(c->easy, CURLOPT_CURLU, u->uh);
+			c->easy_on_uh = true;
+		}
+		return;
+	}
+	if (c->easy_on_uh) {
+		curl_easy_setopt(c->easy, CURLOPT_CURLU, NULL);
+		c->easy_on_uh = false;
+	}
+	curl_easy_setopt(c->easy, CURLOPT_URL, url);
+}
+
+/* An easy handle with the options every call shares: a spare one, or new.
+ * *on_uh: whether it has CURLOPT_CURLU set. */
+static CURL *easy_take(struct upstream *u, bool *on_uh)
 {
 	CURL *easy;
 
-	if (u->nspare)
-		return u->spare[--u->nspare];
+	if (u->nspare) {
+		u->nspare--;
+		*on_uh = u->spare_on_uh[u->nspare];
+		return u->spare[u->nspare];
+	}
+	*on_uh = false;
 	easy = curl_easy_init();
 	if (!easy)
 		abort();
@@ -447,7 +492,7 @@ struct upstream_call *upstream_get(struct upstream *u, const char *url, const ch
 	c->on_done = on_done;
 	c->arg = arg;
 	c->state = CALL_RUNNING;
-	c->easy = easy_take(u);
+	c->easy = easy_take(u, &c->easy_on_uh);
 	if (timeout_real_ms > 0) {
 		double ms = ceil(timeout_real_ms);
 		c->timeout_ms = ms < 1 ? 1 : ms > 1e9 ? 1000000000L : (long)ms;
@@ -456,7 +501,7 @@ struct upstream_call *upstream_get(struct upstream *u, const char *url, const ch
 
 	/* Every option a previous call on this handle may have set differently
 	 * is set again here. */
-	curl_easy_setopt(c->easy, CURLOPT_URL, url);
+	set_url(u, c, url);
 	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers);
 	curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, /* 0: none */
 			 c->timeout_ms ? c->timeout_ms + UPSTREAM_CURL_TIMEOUT_SLACK_MS : 0L);
@@ -581,6 +626,8 @@ void upstream_free(struct upstream *u)
 		sock_free(u, ss);
 	while (u->nspare)
 		curl_easy_cleanup(u->spare[--u->nspare]);
+	curl_url_cleanup(u->uh); /* after every easy handle that had it */
+	free(u->uh_url);
 	free(u->shards);
 	free(u->batch);
 	free(u);
