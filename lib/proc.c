@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/util.h>
 
 #include "deadline.h"
 #include "duration.h"
@@ -468,10 +470,20 @@ static int bad_header(char *err, size_t errlen, const char *name, const char *wh
 	return errf(err, errlen, "%s: %s", name, shown);
 }
 
+/* Is h (its name klen bytes long) named name (len bytes)?  ASCII case
+ * ignored, as evhttp_find_header compares. */
+static inline bool header_is(const struct evkeyval *h, size_t klen, const char *name, size_t len)
+{
+	return klen == len && evutil_ascii_strcasecmp(h->key, name) == 0;
+}
+
 int proc_read_inbound(struct proc *p, struct evhttp_request *req, bool read_deadline, struct inbound *in,
 		      char *err, size_t errlen)
 {
 	struct evkeyvalq *headers = evhttp_request_get_input_headers(req);
+	const struct evkeyval *h;
+	const char *tp_v = NULL, *lineage_v = NULL, *deadline_v = NULL;
+	const size_t deadline_len = read_deadline ? strlen(p->sc.deadline.header) : 0;
 	struct traceparent tp;
 	const char *v;
 	char why[ERR_LEN];
@@ -488,19 +500,30 @@ int proc_read_inbound(struct proc *p, struct evhttp_request *req, bool read_dead
 			in->key = (uint32_t)strtoul(digits, NULL, 10);
 		}
 	}
-	if ((v = evhttp_find_header(headers, TRACEPARENT_HEADER))) {
+	/* One pass over the headers for the three we read (three
+	 * evhttp_find_header calls compared every header's name three times). */
+	TAILQ_FOREACH(h, headers, next) {
+		size_t klen = strlen(h->key);
+		if (!tp_v && header_is(h, klen, TRACEPARENT_HEADER, sizeof(TRACEPARENT_HEADER) - 1))
+			tp_v = h->value;
+		else if (!lineage_v && header_is(h, klen, LINEAGE_HEADER, sizeof(LINEAGE_HEADER) - 1))
+			lineage_v = h->value;
+		else if (!deadline_v && read_deadline && header_is(h, klen, p->sc.deadline.header, deadline_len))
+			deadline_v = h->value;
+	}
+	if ((v = tp_v)) {
 		if (trace_parse(v, &tp, why, sizeof(why)) < 0)
 			return bad_header(err, errlen, TRACEPARENT_HEADER, why);
 		memcpy(in->trace_id, tp.trace_id, sizeof(in->trace_id));
 		memcpy(in->parent_id, tp.parent_id, sizeof(in->parent_id));
 	}
-	if ((v = evhttp_find_header(headers, LINEAGE_HEADER))) {
+	if ((v = lineage_v)) {
 		if (lineage_validate(v, why, sizeof(why)) < 0)
 			return bad_header(err, errlen, LINEAGE_HEADER, why);
 		snprintf(in->lineage, sizeof(in->lineage), "%s", v);
 		in->caller_attempt = lineage_last_attempt(v);
 	}
-	if (read_deadline && (v = evhttp_find_header(headers, p->sc.deadline.header))) {
+	if ((v = deadline_v)) {
 		if (deadline_parse(v, &ns, why, sizeof(why)) < 0)
 			return bad_header(err, errlen, p->sc.deadline.header, why);
 		in->has_budget = true;
