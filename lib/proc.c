@@ -587,6 +587,10 @@ int proc_init(struct proc *p, const struct proc_info *info, int argc, char **arg
 	}
 
 	signal(SIGPIPE, SIG_IGN);
+	/* Before libevent allocates anything: its calloc (evhttp's headers,
+	 * requests, buffers; every event) becomes malloc and memset, which
+	 * glibc serves from its thread cache (util.h, calloc_cached). */
+	event_set_mem_functions(malloc, realloc, free);
 	cfg = event_config_new();
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
 	/* Timers are armed relative to "now"; with the cached time of the

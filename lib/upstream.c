@@ -591,7 +591,9 @@ struct upstream *upstream_new(struct event_base *base, int max_conns)
 {
 	struct upstream *u = xcalloc(1, sizeof(*u));
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	/* libcurl allocates a few dozen small objects per transfer, many with
+	 * calloc: calloc_cached takes them from glibc's thread cache. */
+	if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, free, realloc, strdup, calloc_cached) != CURLE_OK)
 		abort();
 	u->base = base;
 	u->max_conns = max_conns > 0 ? max_conns : 0;

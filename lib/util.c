@@ -31,13 +31,27 @@ void *xmalloc(size_t n)
 	return p;
 }
 
+void *calloc_cached(size_t count, size_t n)
+{
+	size_t bytes;
+	void *p;
+
+	if (count && n > SIZE_MAX / count)
+		return NULL;
+	bytes = count * n;
+	if (bytes > CALLOC_CACHED_MAX)
+		return calloc(count, n); /* fresh pages come zeroed: no memset */
+	p = malloc(bytes ? bytes : 1);
+	if (p)
+		memset(p, 0, bytes);
+	return p;
+}
+
 void *xcalloc(size_t count, size_t n)
 {
-	if (count && n > SIZE_MAX / count)
-		oom(SIZE_MAX);
-	void *p = calloc(count ? count : 1, n ? n : 1);
+	void *p = calloc_cached(count, n);
 	if (!p)
-		oom(count * n);
+		oom(count && n > SIZE_MAX / count ? SIZE_MAX : count * n);
 	return p;
 }
 
