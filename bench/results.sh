@@ -145,6 +145,10 @@ if has compress; then
 	echo "| make demo's two runs under two minutes, and faithful | $dw s, faithful $df | $(awk -v w="$dw" -v f="$df" 'BEGIN { if (w == "-") print "-"; else print (w + 0 < 120 && f == 1) ? "pass" : "**FAIL**" }') |"
 fi
 
+echo
+echo "Where a goal is set by libcurl or evhttp (throughput, memory per held request), the profiles that"
+echo "show it and what it would take: [bench/README.md](README.md#where-the-time-and-the-memory-go-the-floors-libcurl-and-libevent-set)."
+
 if has throughput; then
 	cat <<EOF
 
