@@ -1,9 +1,9 @@
 /* upstream: downstream GETs through libcurl multi handles driven by the
  * process's event_base (the hiperfifo layout: one event per curl socket, one
- * timer per multi handle for curl's timeouts; a handle per
- * UPSTREAM_SHARD_INFLIGHT calls in flight).  User callbacks run only from our own event
- * callbacks, after the transfer left the multi handle, never from inside
- * libcurl, so they may start and cancel calls freely. */
+ * timer per multi handle for curl's timeouts; a multi handle for every
+ * UPSTREAM_SHARD_INFLIGHT calls in flight).  User callbacks run only from our
+ * own event callbacks, after the transfer left the multi handle, never from
+ * inside libcurl, so they may start and cancel calls freely. */
 #include "upstream.h"
 
 #include <stdbool.h>
@@ -192,7 +192,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 	return 0;
 }
 
-/* event_new in upstream_new, made active by on_timer_update: curl asked for
+/* event_new in shard_new, made active by on_timer_update: curl asked for
  * a timeout of 0 ms (a new transfer to start, mostly). */
 static void on_soon(evutil_socket_t fd, short what, void *arg)
 {
