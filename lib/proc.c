@@ -767,6 +767,8 @@ int proc_run(struct proc *p)
 		rc = 1;
 	}
 	p->spans = p->stats = NULL;
+	if (p->on_exit)
+		p->on_exit(p);
 	proc_free(p);
 	return rc ? rc : p->exit_code;
 }
