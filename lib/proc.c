@@ -507,7 +507,7 @@ char *proc_upstream_url(const struct proc *p, const struct inbound *in, char *bu
 	if (!in->has_key)
 		return (char *)p->opts.upstream_url;
 	snprintf(buf, len, "%s%s%s%u", p->opts.upstream_url,
-		 p->opts.upstream_url[strlen(p->opts.upstream_url) - 1] == '/' ? "" : "/", KEY_PATH_PREFIX + 1,
+		 p->opts.upstream_url[strlen(p->opts.upstream_url) - 1] == '/' ? "" : "/", &KEY_PATH_PREFIX[1],
 		 (unsigned)in->key);
 	return buf;
 }
