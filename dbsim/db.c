@@ -91,6 +91,15 @@ static void on_stop(struct proc *p)
 	db_core_stop(db->core, proc_now_ms(p));
 }
 
+/* proc.on_exit: while the timer queue the core's capacity faults are on
+ * still exists. */
+static void on_exit_proc(struct proc *p)
+{
+	struct db *db = p->app;
+	db_core_free(db->core);
+	db->core = NULL;
+}
+
 int db_main(const struct proc_info *info, int argc, char **argv)
 {
 	struct proc p;
@@ -110,7 +119,6 @@ int db_main(const struct proc_info *info, int argc, char **argv)
 	p.counters = db_core_counters(db.core);
 	p.on_request = on_request;
 	p.on_stop = on_stop;
-	rc = proc_run(&p);
-	db_core_free(db.core);
-	return rc;
+	p.on_exit = on_exit_proc;
+	return proc_run(&p);
 }

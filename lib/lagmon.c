@@ -29,6 +29,8 @@ struct lagmon {
 	int64_t interval_ns;
 	int64_t due_ns; /* CLOCK_MONOTONIC instant the pending tick is due; 0 before the first turn */
 	struct hist run, window;
+	lagmon_stop_fn stop_ns; /* NULL: the run has no stop moment */
+	void *stop_arg;
 };
 
 static int64_t mono_ns(void)
@@ -139,6 +141,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	struct lagmon *m = arg;
 	int64_t now = mono_ns();
 	int64_t next = m->due_ns + m->interval_ns;
+	int64_t stop, upto;
 	long missed = 0;
 	(void)fd;
 	(void)what;
@@ -150,13 +153,18 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		arm(m, now);
 		return;
 	}
-	record_ns(m, now - m->due_ns);
+	/* Lag counts up to the stop, if one was asked for (lagmon_set_stop). */
+	stop = m->stop_ns ? m->stop_ns(m->stop_arg) : 0;
+	upto = stop > 0 && stop < now ? stop : now;
+	if (!(stop > 0 && m->due_ns >= stop))
+		record_ns(m, upto - m->due_ns);
 	/* Ticks that fell due while the loop was stuck count with the lag they
 	 * would have had (HdrHistogram's expected-interval correction): a stall
 	 * then weighs by its length instead of being one sample, and no burst
 	 * of catch-up timers follows it. */
 	while (next <= now && missed < MAX_BACKFILL) {
-		record_ns(m, now - next);
+		if (!(stop > 0 && next >= stop))
+			record_ns(m, upto - next);
 		next += m->interval_ns;
 		missed++;
 	}
@@ -219,4 +227,10 @@ double lagmon_window_max_ms(const struct lagmon *m)
 void lagmon_window_reset(struct lagmon *m)
 {
 	memset(&m->window, 0, sizeof(m->window));
+}
+
+void lagmon_set_stop(struct lagmon *m, lagmon_stop_fn stop_ns, void *arg)
+{
+	m->stop_ns = stop_ns;
+	m->stop_arg = arg;
 }

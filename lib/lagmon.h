@@ -29,5 +29,12 @@ uint64_t lagmon_samples(const struct lagmon *m);
 double lagmon_window_quantile_ms(const struct lagmon *m, double q);
 double lagmon_window_max_ms(const struct lagmon *m);
 void lagmon_window_reset(struct lagmon *m);
+/* The moment the process was asked to stop (CLOCK_MONOTONIC ns; 0: not
+ * yet), asked at every tick.  Lag counts up to that moment only: a tick due
+ * after it is not recorded, and one due before it but run after it counts
+ * the lag it had at that moment.  The stop's own work (and the other
+ * processes stopping beside it, on the same cores) is no part of the run. */
+typedef int64_t (*lagmon_stop_fn)(void *arg);
+void lagmon_set_stop(struct lagmon *m, lagmon_stop_fn stop_ns, void *arg);
 
 #endif

@@ -6,17 +6,21 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/util.h>
 
 #include "deadline.h"
 #include "duration.h"
@@ -25,6 +29,17 @@
 #define FLUSH_INTERVAL_REAL_MS 250 /* CSVs reach the disk at least this often */
 #define LAG_INTERVAL_REAL_MS 5     /* how often the lag monitor samples the loop */
 #define UPSTREAM_MAX_CONNS 0       /* no per-host cap: the storm needs as many as it makes */
+/* Two event priorities: a stop signal (0) runs before any other event that
+ * is ready in the same loop turn (1, every other event's).  libevent hands a
+ * signal to its handler through an internal event, which would otherwise
+ * queue the handler behind everything else ready in that turn: when the run
+ * stops, every tier is signalled at once, and a tier that reacted first
+ * closes its thousands of attempts to the next one; that tier then handled
+ * the whole wave of callers leaving before its own signal, and its last
+ * stats row (the run up to the stop) showed the wave as loop lag: tens of
+ * ms, enough to flag a faithful run as not faithful. */
+#define PROC_PRIORITIES 2
+#define PROC_PRIORITY_SIGNAL 0
 
 static void usage(FILE *out, const struct proc_info *info)
 {
@@ -403,6 +418,50 @@ static void on_flush(evutil_socket_t fd, short what, void *arg) /* persistent ev
 	flush_all(arg);
 }
 
+/* When the first SIGINT or SIGTERM arrived (CLOCK_MONOTONIC ns; 0: none),
+ * and libevent's own handler for each, which ours calls on.  Process scope:
+ * signal dispositions are the process's.  libevent delivers a signal through
+ * its event loop, possibly after other work already on its way; the loop-lag
+ * monitor counts lag only up to this arrival (lagmon_set_stop), so that the
+ * stop of every process at once (run_scenario.sh signals the whole chain)
+ * does not show as lag in the last stats row, which describes the run up to
+ * the stop. */
+static atomic_llong stop_signal_ns;
+static void (*evsig_handler_of[2])(int); /* [0] SIGINT, [1] SIGTERM */
+
+static void on_stop_signal_arrival(int sig) /* sigaction, wrapping libevent's handler */
+{
+	int saved_errno = errno;
+	struct timespec ts;
+	long long none = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	atomic_compare_exchange_strong(&stop_signal_ns, &none, (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+	errno = saved_errno;
+	evsig_handler_of[sig == SIGTERM](sig);
+}
+
+/* After evsignal_add: put on_stop_signal_arrival in front of the handler
+ * libevent installed (same mask and flags).  Left alone when the handler is
+ * not a plain one. */
+static void wrap_stop_signal(int sig)
+{
+	struct sigaction sa;
+
+	if (sigaction(sig, NULL, &sa) < 0 || (sa.sa_flags & SA_SIGINFO) || sa.sa_handler == SIG_DFL ||
+	    sa.sa_handler == SIG_IGN || sa.sa_handler == on_stop_signal_arrival)
+		return;
+	evsig_handler_of[sig == SIGTERM] = sa.sa_handler;
+	sa.sa_handler = on_stop_signal_arrival;
+	sigaction(sig, &sa, NULL);
+}
+
+static int64_t stop_arrival_ns(void *arg) /* lagmon_set_stop */
+{
+	(void)arg;
+	return (int64_t)atomic_load(&stop_signal_ns);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg) /* evsignal SIGINT/SIGTERM */
 {
 	struct proc *p = arg;
@@ -468,10 +527,20 @@ static int bad_header(char *err, size_t errlen, const char *name, const char *wh
 	return errf(err, errlen, "%s: %s", name, shown);
 }
 
+/* Is h (its name klen bytes long) named name (len bytes)?  ASCII case
+ * ignored, as evhttp_find_header compares. */
+static inline bool header_is(const struct evkeyval *h, size_t klen, const char *name, size_t len)
+{
+	return klen == len && evutil_ascii_strcasecmp(h->key, name) == 0;
+}
+
 int proc_read_inbound(struct proc *p, struct evhttp_request *req, bool read_deadline, struct inbound *in,
 		      char *err, size_t errlen)
 {
 	struct evkeyvalq *headers = evhttp_request_get_input_headers(req);
+	const struct evkeyval *h;
+	const char *tp_v = NULL, *lineage_v = NULL, *deadline_v = NULL;
+	const size_t deadline_len = read_deadline ? strlen(p->sc.deadline.header) : 0;
 	struct traceparent tp;
 	const char *v;
 	char why[ERR_LEN];
@@ -488,19 +557,30 @@ int proc_read_inbound(struct proc *p, struct evhttp_request *req, bool read_dead
 			in->key = (uint32_t)strtoul(digits, NULL, 10);
 		}
 	}
-	if ((v = evhttp_find_header(headers, TRACEPARENT_HEADER))) {
+	/* One pass over the headers for the three we read (three
+	 * evhttp_find_header calls compared every header's name three times). */
+	TAILQ_FOREACH(h, headers, next) {
+		size_t klen = strlen(h->key);
+		if (!tp_v && header_is(h, klen, TRACEPARENT_HEADER, sizeof(TRACEPARENT_HEADER) - 1))
+			tp_v = h->value;
+		else if (!lineage_v && header_is(h, klen, LINEAGE_HEADER, sizeof(LINEAGE_HEADER) - 1))
+			lineage_v = h->value;
+		else if (!deadline_v && read_deadline && header_is(h, klen, p->sc.deadline.header, deadline_len))
+			deadline_v = h->value;
+	}
+	if ((v = tp_v)) {
 		if (trace_parse(v, &tp, why, sizeof(why)) < 0)
 			return bad_header(err, errlen, TRACEPARENT_HEADER, why);
 		memcpy(in->trace_id, tp.trace_id, sizeof(in->trace_id));
 		memcpy(in->parent_id, tp.parent_id, sizeof(in->parent_id));
 	}
-	if ((v = evhttp_find_header(headers, LINEAGE_HEADER))) {
+	if ((v = lineage_v)) {
 		if (lineage_validate(v, why, sizeof(why)) < 0)
 			return bad_header(err, errlen, LINEAGE_HEADER, why);
 		snprintf(in->lineage, sizeof(in->lineage), "%s", v);
 		in->caller_attempt = lineage_last_attempt(v);
 	}
-	if (read_deadline && (v = evhttp_find_header(headers, p->sc.deadline.header))) {
+	if ((v = deadline_v)) {
 		if (deadline_parse(v, &ns, why, sizeof(why)) < 0)
 			return bad_header(err, errlen, p->sc.deadline.header, why);
 		in->has_budget = true;
@@ -564,6 +644,10 @@ int proc_init(struct proc *p, const struct proc_info *info, int argc, char **arg
 	}
 
 	signal(SIGPIPE, SIG_IGN);
+	/* Before libevent allocates anything: its calloc (evhttp's headers,
+	 * requests, buffers; every event) becomes malloc and memset, which
+	 * glibc serves from its thread cache (util.h, calloc_cached). */
+	event_set_mem_functions(malloc, realloc, free);
 	cfg = event_config_new();
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
 	/* Timers are armed relative to "now"; with the cached time of the
@@ -577,7 +661,7 @@ int proc_init(struct proc *p, const struct proc_info *info, int argc, char **arg
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
 	p->base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
-	if (!p->base) {
+	if (!p->base || event_base_priority_init(p->base, PROC_PRIORITIES) < 0) {
 		fprintf(stderr, "%s: cannot create the event loop\n", info->name);
 		goto fail;
 	}
@@ -606,8 +690,13 @@ int proc_init(struct proc *p, const struct proc_info *info, int argc, char **arg
 
 	p->ev_sigint = evsignal_new(p->base, SIGINT, on_signal, p);
 	p->ev_sigterm = evsignal_new(p->base, SIGTERM, on_signal, p);
+	event_priority_set(p->ev_sigint, PROC_PRIORITY_SIGNAL);
+	event_priority_set(p->ev_sigterm, PROC_PRIORITY_SIGNAL);
 	evsignal_add(p->ev_sigint, NULL);
 	evsignal_add(p->ev_sigterm, NULL);
+	wrap_stop_signal(SIGINT);
+	wrap_stop_signal(SIGTERM);
+	lagmon_set_stop(p->lag, stop_arrival_ns, NULL);
 	p->ev_tick = evtimer_new(p->base, on_tick, p);
 	p->ev_stop = event_new(p->base, -1, 0, on_stop_event, p);
 	p->ev_flush = event_new(p->base, -1, EV_PERSIST, on_flush, p);
@@ -678,6 +767,8 @@ int proc_run(struct proc *p)
 		rc = 1;
 	}
 	p->spans = p->stats = NULL;
+	if (p->on_exit)
+		p->on_exit(p);
 	proc_free(p);
 	return rc ? rc : p->exit_code;
 }

@@ -77,6 +77,9 @@ struct proc {
 	const struct core_counters *counters; /* the core's, for /metrics and stats */
 	proc_request_fn on_request;	      /* every request but /healthz and /metrics */
 	proc_hook_fn on_stop;		      /* stop the core: every in-flight request becomes a row */
+	/* free the core: proc_run calls it after the loop and the CSVs, before
+	 * it frees the timer queue and the scenario the core still points at */
+	proc_hook_fn on_exit;
 	void *app;
 	bool stopping;
 	int exit_code; /* proc_run's result when nothing failed; a program may set it */
@@ -89,7 +92,8 @@ struct proc {
  * (0 after --help/--version, 1 or 2 after an error, already printed; then
  * everything is already released). */
 int proc_init(struct proc *p, const struct proc_info *info, int argc, char **argv);
-/* Run the loop until stopped; closes everything; returns the exit code. */
+/* Run the loop until stopped; closes everything (on_exit first); returns the
+ * exit code. */
 int proc_run(struct proc *p);
 /* Ask for a graceful stop from inside the loop (loadgen when done). */
 void proc_stop(struct proc *p);

@@ -136,7 +136,7 @@ static const struct schema_key keys[] = {
 	{"network", SCHEMA_OBJECT, FIELD(struct scenario, network),
 	 .doc = "The network between the tiers, as the virtual engine simulates it."},
 	{"network.hop_latency", SCHEMA_DIST, SCHEMA_ZERO_OK,
-	 .def = "{\"dist\": \"lognormal\", \"median\": \"40us\", \"p99\": \"55us\"}",
+	 .def = "{\"dist\": \"lognormal\", \"median\": \"37us\", \"p99\": \"46us\"}",
 	 FIELD(struct network_cfg, hop_latency),
 	 .doc = "One-way delay of each message between two tiers (request, reply, or a connection's close), "
 		"scenario time; used by the virtual engine only (the real chain has the real network)."},

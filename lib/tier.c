@@ -174,6 +174,15 @@ static void on_stop(struct proc *p)
 	tier_core_stop(t->core, proc_now_ms(p));
 }
 
+/* proc.on_exit: while the timer queue and the scenario the core uses (its
+ * flush timers, its cache's settings) still exist. */
+static void on_exit_proc(struct proc *p)
+{
+	struct tier *t = p->app;
+	tier_core_free(t->core);
+	t->core = NULL;
+}
+
 int tier_main(const struct proc_info *info, int argc, char **argv)
 {
 	struct proc p;
@@ -196,7 +205,6 @@ int tier_main(const struct proc_info *info, int argc, char **argv)
 	p.counters = tier_core_counters(t.core);
 	p.on_request = on_request;
 	p.on_stop = on_stop;
-	rc = proc_run(&p);
-	tier_core_free(t.core);
-	return rc;
+	p.on_exit = on_exit_proc;
+	return proc_run(&p);
 }

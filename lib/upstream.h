@@ -30,8 +30,9 @@ struct upstream;
 struct upstream_call;
 typedef void (*upstream_done_fn)(void *arg, const struct upstream_result *res);
 
-/* max_conns: connection cache and per-host cap (one attempt per connection);
- * 0: no per-host cap and a cache of 1024 connections. */
+/* max_conns: connection cache and per-host cap (one attempt per connection),
+ * in one multi handle; 0: no per-host cap, and calls spread over multi
+ * handles of at most 128 in flight, each caching at most 128 connections. */
 struct upstream *upstream_new(struct event_base *base, int max_conns);
 /* Cancels every call still running (no callbacks), then frees.  Not from
  * inside an on_done. */

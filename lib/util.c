@@ -31,13 +31,27 @@ void *xmalloc(size_t n)
 	return p;
 }
 
+void *calloc_cached(size_t count, size_t n)
+{
+	size_t bytes;
+	void *p;
+
+	if (count && n > SIZE_MAX / count)
+		return NULL;
+	bytes = count * n;
+	if (bytes > CALLOC_CACHED_MAX)
+		return calloc(count, n); /* fresh pages come zeroed: no memset */
+	p = malloc(bytes ? bytes : 1);
+	if (p)
+		memset(p, 0, bytes);
+	return p;
+}
+
 void *xcalloc(size_t count, size_t n)
 {
-	if (count && n > SIZE_MAX / count)
-		oom(SIZE_MAX);
-	void *p = calloc(count ? count : 1, n ? n : 1);
+	void *p = calloc_cached(count, n);
 	if (!p)
-		oom(count * n);
+		oom(count && n > SIZE_MAX / count ? SIZE_MAX : count * n);
 	return p;
 }
 
@@ -177,20 +191,35 @@ int errf(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-/* Digits of u, most significant first; at least min_digits (zero-padded). */
+/* Digits of u, most significant first; at least min_digits (zero-padded).
+ * Two digits per division: a span row writes about thirty digits. */
 static size_t put_u64(char *out, uint64_t u, int min_digits)
 {
-	char tmp[20];
-	size_t n = 0, i;
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+				    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+				    "8081828384858687888990919293949596979899";
+	char tmp[24];
+	char *p = tmp + sizeof(tmp);
+	size_t n;
 
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	while (n < (size_t)min_digits)
-		tmp[n++] = '0';
-	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
+	while (u >= 100) {
+		unsigned r = (unsigned)(u % 100);
+		u /= 100;
+		p -= 2;
+		memcpy(p, pairs + 2 * r, 2);
+	}
+	if (u >= 10) {
+		p -= 2;
+		memcpy(p, pairs + 2 * u, 2);
+	} else {
+		*--p = (char)('0' + u);
+	}
+	n = (size_t)(tmp + sizeof(tmp) - p);
+	while (n < (size_t)min_digits && n < sizeof(tmp)) {
+		*--p = '0';
+		n++;
+	}
+	memcpy(out, p, n);
 	return n;
 }
 

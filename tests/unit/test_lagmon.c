@@ -210,3 +210,41 @@ Test(lagmon, stall_is_measured_and_backfilled)
 	cr_assert_eq(lagmon_window_max_ms(m), lagmon_max_ms(m));
 	lagmon_free(m);
 }
+
+static int64_t stop_at_ns;
+static int64_t stop_moment(void *arg) /* lagmon_set_stop */
+{
+	(void)arg;
+	return stop_at_ns;
+}
+
+static void on_stall_after_stop(evutil_socket_t fd, short what, void *arg)
+{
+	struct timespec ts;
+	(void)fd;
+	(void)what;
+	(void)arg;
+	/* The stop arrives 5 ms into a 30 ms stall: lag counts up to it. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	stop_at_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + 5000000;
+	busy_ms(30);
+}
+
+/* Lag counts only up to the stop: the ticks due after it are not recorded,
+ * and the one due before it counts the lag it had at the stop. */
+Test(lagmon, lag_counts_up_to_the_stop)
+{
+	struct lagmon *m = lagmon_new(lag_base, 1);
+	struct event *stall = evtimer_new(lag_base, on_stall_after_stop, NULL);
+	struct timeval tv = {0, 10000};
+
+	stop_at_ns = 0;
+	lagmon_set_stop(m, stop_moment, NULL);
+	evtimer_add(stall, &tv);
+	run_ms(60);
+	event_free(stall);
+	cr_assert_gt(stop_at_ns, 0);
+	cr_assert_geq(lagmon_max_ms(m), 4, "max %.3f", lagmon_max_ms(m));
+	cr_assert_lt(lagmon_max_ms(m), 10, "max %.3f: the stall after the stop counted", lagmon_max_ms(m));
+	lagmon_free(m);
+}

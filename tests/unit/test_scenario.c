@@ -180,8 +180,8 @@ Test(scenario, defaults_match_the_documented_values)
 
 	/* The loopback hop make bench measures, one way. */
 	cr_assert_eq(sc.network.hop_latency.kind, DIST_LOGNORMAL);
-	cr_assert_float_eq(sc.network.hop_latency.a_ms, 0.040, 1e-12);
-	cr_assert_float_eq(sc.network.hop_latency.b_ms, 0.055, 1e-12);
+	cr_assert_float_eq(sc.network.hop_latency.a_ms, 0.037, 1e-12);
+	cr_assert_float_eq(sc.network.hop_latency.b_ms, 0.046, 1e-12);
 
 	cr_assert_eq(sc.nfaults, 0);
 	cr_assert_not_null(sc.resolved);
@@ -540,7 +540,7 @@ Test(scenario, network_hop_latency)
 	cr_assert_eq(sc.network.hop_latency.a_ms, 0);
 	cr_assert_float_eq(sc.network.hop_latency.b_ms, 0.1, 1e-12);
 	char *text = scenario_resolved_json(&sc);
-	cr_assert_null(strstr(text, "\"40us\""), "the lognormal's keys are gone:\n%s", text);
+	cr_assert_null(strstr(text, "\"37us\""), "the lognormal's keys are gone:\n%s", text);
 	free(text);
 	scenario_free(&sc);
 	/* ... and so does a whole object with another dist, in a file. */
@@ -557,7 +557,7 @@ Test(scenario, network_hop_latency)
 	file_fails("{\"network\": {\"hop_latency\": {\"dist\": \"fixed\", \"median\": \"5ms\"}}}",
 		   ":1:47: network.hop_latency.median: unknown key (allowed: dist, value)");
 	file_fails("{\"network\": {\"hop_latency\": {\"median\": \"1ms\"}}}",
-		   ":1:30: network.hop_latency.median: must be <= p99 (55us)");
+		   ":1:30: network.hop_latency.median: must be <= p99 (46us)");
 	file_fails("{\"network\": {\"hop_latncy\": {}}}",
 		   ":1:14: network.hop_latncy: unknown key (did you mean 'hop_latency'?)");
 	char *new_dist[] = {"network.hop_latency.dist=fixed"};
