@@ -26,7 +26,7 @@ struct records {
 	struct csvw *requests;
 	struct csvw *spans[PROCS]; /* tiers only */
 	struct csvw *stats[PROCS];
-	struct run run; /* RECORDS_SUMMARY */
+	struct run run; /* the rows in memory, for summary.csv and timeseries.csv (full and summary) */
 	size_t rows;
 };
 
@@ -56,12 +56,15 @@ struct records *records_open(const char *dir, enum records_mode mode, const stru
 	w->mode = mode;
 	w->dir = xstrdup(dir);
 	w->sc = sc;
-	if (mode == RECORDS_SUMMARY) {
-		w->run.sc = *sc; /* borrowed: own_sc stays false */
-		snprintf(w->run.engine, sizeof(w->run.engine), "virtual");
-		return w;
-	}
 	if (mode == RECORDS_NONE)
+		return w;
+	/* The summary and the time series come from the rows in memory, in
+	 * both modes: as run_add_* stores them, they read as `report` would
+	 * read them back from the files (a test holds the two equal), without
+	 * parsing the files again. */
+	w->run.sc = *sc; /* borrowed: own_sc stays false */
+	snprintf(w->run.engine, sizeof(w->run.engine), "virtual");
+	if (mode == RECORDS_SUMMARY)
 		return w;
 	tiers = xasprintf("%s/tiers", dir);
 	if (mkdir(tiers, 0777) < 0 && errno != EEXIST) {
@@ -113,7 +116,7 @@ void records_span(struct records *w, int proc, const struct span_row *row)
 	w->rows++;
 	if (w->mode == RECORDS_FULL)
 		record_span(w->spans[proc], row);
-	else if (w->mode == RECORDS_SUMMARY)
+	if (w->mode != RECORDS_NONE)
 		run_add_span(&w->run, row);
 }
 
@@ -122,7 +125,7 @@ void records_request(struct records *w, const struct request_row *row)
 	w->rows++;
 	if (w->mode == RECORDS_FULL)
 		record_request(w->requests, row);
-	else if (w->mode == RECORDS_SUMMARY)
+	if (w->mode != RECORDS_NONE)
 		run_add_attempt(&w->run, row);
 }
 
@@ -130,7 +133,7 @@ void records_stats(struct records *w, int proc, const struct stats_row *row)
 {
 	if (w->mode == RECORDS_FULL)
 		record_stats(w->stats[proc], row);
-	else if (w->mode == RECORDS_SUMMARY)
+	if (w->mode != RECORDS_NONE)
 		run_add_stat(&w->run, row);
 }
 
@@ -262,7 +265,6 @@ static int finish_full(struct records *w, struct summary *sum, char *err, size_t
 {
 	char *files[PROCS] = {0};
 	char *path;
-	struct run run = {0};
 	int rc = -1;
 
 	/* requests.csv is loadgen's own file, moved into place as run_scenario.sh does */
@@ -286,14 +288,13 @@ static int finish_full(struct records *w, struct summary *sum, char *err, size_t
 	path = xasprintf("%s/stats.csv", w->dir);
 	if (merge(path, STATS_CSV_HEADER, files, PROCS, 0, err, errlen) < 0)
 		goto done;
-	if (run_load(&run, w->dir, err, errlen) < 0 || report_write_outputs(&run, w->dir, sum, err, errlen) < 0)
+	if (report_write_outputs(&w->run, w->dir, sum, err, errlen) < 0)
 		goto done;
 	rc = 0;
 done:
 	free(path);
 	for (int p = 0; p < PROCS; p++)
 		free(files[p]);
-	run_free(&run);
 	return rc;
 }
 
@@ -308,8 +309,8 @@ int records_close(struct records *w, bool print, char *err, size_t errlen)
 			rc = finish_full(w, &sum, err, errlen);
 	} else if (w->mode == RECORDS_SUMMARY) {
 		rc = report_write_outputs(&w->run, w->dir, &sum, err, errlen);
-		run_free(&w->run);
 	}
+	run_free(&w->run);
 	if (rc == 0 && print && w->mode != RECORDS_NONE) {
 		struct sbuf table = SBUF_INIT;
 		summary_format(&sum, &table);
