@@ -145,9 +145,27 @@ if has compress; then
 	echo "| make demo's two runs under two minutes, and faithful | $dw s, faithful $df | $(awk -v w="$dw" -v f="$df" 'BEGIN { if (w == "-") print "-"; else print (w + 0 < 120 && f == 1) ? "pass" : "**FAIL**" }') |"
 fi
 
+if has virtual; then
+	# the two-engines issue's targets, the incident at 1x and 10x its load
+	vt() { v virtual "$1" "$2" "$3"; }
+	x=$(vt 1 none sim_cpu_s)
+	echo "| virtual engine: the incident's simulation (180 s of load, 60 s of drain) <= 20 ms | $(fmt 1 "$(awk -v x="$x" 'BEGIN { print x * 1000 }')") ms CPU, $(vt 1 none events) events | $(verdict "$x" "<=" 0.020) |"
+	x=$(vt 1 full wall_s)
+	echo "| virtual engine: the incident's whole run folder, every CSV, <= 250 ms | $(fmt 0 "$(awk -v x="$x" 'BEGIN { print x * 1000 }')") ms wall | $(verdict "$x" "<=" 0.25) |"
+	x=$(vt 10 none sim_cpu_s)
+	echo "| virtual engine: ten times the load, simulation <= 0.3 s | $(fmt 3 "$x") s CPU, $(vt 10 none events) events | $(verdict "$x" "<=" 0.3) |"
+	x=$(vt 10 summary wall_s)
+	echo "| virtual engine: ten times the load with --records summary, in all <= 0.5 s | $(fmt 2 "$x") s wall | $(verdict "$x" "<=" 0.5) |"
+	echo "| virtual engine: peak memory grows with what is in flight, not with the run's length | $(vt 1 none rss_kb_per_connection) / $(vt 10 none rss_kb_per_connection) / $(vt 100 none rss_kb_per_connection) KiB per connection in flight at 1x / 10x / 100x ($(vt 1 none peak_connections) / $(vt 10 none peak_connections) / $(vt 100 none peak_connections) connections) | $(awk -v a="$(vt 1 none rss_kb_per_connection)" -v b="$(vt 100 none rss_kb_per_connection)" 'BEGIN { if (a == "-" || b == "-") print "-"; else { r = a > b ? a / b : b / a; print r <= 1.5 ? "pass" : "**FAIL**" } }') |"
+	r=$(vt 1 ratio simpy_over_virtual_cpu)
+	echo "| virtual engine faster than a SimPy 3 model of the same scenario (the model within the cross-check tolerances: $([ "$(vt 1 simpy within_tolerance)" = 1 ] && echo yes || echo no)) | SimPy $(fmt 3 "$(vt 1 simpy sim_cpu_s)") s, ${r}x the engine's, at 1x; $(fmt 2 "$(vt 10 simpy sim_cpu_s)") s, $(vt 10 ratio simpy_over_virtual_cpu)x, at 10x | $(verdict "$r" ">=" 1) |"
+fi
+
 echo
 echo "Where a goal is set by libcurl or evhttp (throughput, memory per held request), the profiles that"
 echo "show it and what it would take: [bench/README.md](README.md#where-the-time-and-the-memory-go-the-floors-libcurl-and-libevent-set)."
+echo "The virtual engine's targets not met, its profile and what they would take:"
+echo "[bench/README.md](README.md#the-virtual-engine-where-its-time-goes)."
 
 if has throughput; then
 	cat <<EOF
@@ -310,6 +328,41 @@ EOF
 			echo "| $m | $n | $(v inflight "$n" "svc_b-$m" cpu_us_per_attempt) | $(v inflight "$n" "dbsim-$m" cpu_us_per_attempt) |"
 		done
 	done
+fi
+
+if has virtual; then
+	cat <<EOF
+
+## The virtual engine, and a SimPy 3 model of the same scenario
+
+\`virtual --scenario scenarios/incident.json --set load.rate=4*K\`: the incident
+at K times its load. "simulation": CPU time of the event loop alone;
+"whole run": wall time of the process, the run folder written (none: no
+records; full: every CSV, as a real run's folder; summary: summary.csv and
+timeseries.csv only). Peak RSS from \`/usr/bin/time\`.
+
+| load | records | simulation s CPU | whole run s | peak RSS KiB | events | events/s |
+|---|---|---|---|---|---|---|
+EOF
+	for combo in "1 none" "1 full" "10 none" "10 summary" "100 none"; do
+		read -r k rec <<<"$combo"
+		echo "| ${k}x | $rec | $(v virtual "$k" "$rec" sim_cpu_s) | $(v virtual "$k" "$rec" wall_s) | $(v virtual "$k" "$rec" max_rss_kb) | $(v virtual "$k" "$rec" events) | $(v virtual "$k" "$rec" events_per_s) |"
+	done
+	echo
+	echo "| load | connections in flight at most | peak RSS KiB | KiB per connection |"
+	echo "|---|---|---|---|"
+	for k in 1 10 100; do
+		echo "| ${k}x | $(v virtual "$k" none peak_connections) | $(v virtual "$k" none max_rss_kb) | $(v virtual "$k" none rss_kb_per_connection) |"
+	done
+	echo
+	echo "| load | SimPy 3 model, simulation s CPU | events | SimPy / virtual |"
+	echo "|---|---|---|---|"
+	for k in 1 10; do
+		echo "| ${k}x | $(v virtual "$k" simpy sim_cpu_s) | $(v virtual "$k" simpy events) | $(v virtual "$k" ratio simpy_over_virtual_cpu) |"
+	done
+	echo
+	echo "The SimPy model (\`bench/simpy_model.py\`) against the virtual engine, seeds 1-5, with the"
+	echo "cross-check's tolerances (\`bench/simpy_compare.py\`): $([ "$(v virtual 1 simpy within_tolerance)" = 1 ] && echo within || echo "**outside**")."
 fi
 
 echo
