@@ -12,8 +12,8 @@
 # of tolerance, 2 on bad usage.
 #   --quick     one seed of a 20 s incident: what make test runs (~20 s)
 #   --seeds N   seeds per scenario (default 5)
-#   --time-scale X   the real runs' scale (default 0.25, make bench's
-#               smallest faithful one on this machine)
+#   --time-scale X   the real runs' scale (default 0.1, make bench's
+#               smallest scale faithful on every run, idle, on this machine)
 #   --compilers BIN1 BIN2   instead: the virtual engine of two builds (gcc's
 #               and clang's) must write byte-identical records
 set -euo pipefail
@@ -21,7 +21,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${CASCADE_BIN:-$root/build/bin}
 export CASCADE_BIN=$bin
-seeds=5 scale=0.25 quick=0 out=$root/crosscheck.md tries=3 compilers=()
+seeds=5 scale=0.1 quick=0 out=$root/crosscheck.md tries=3 compilers=()
 # make bench's loopback hop (bench/results.md, latency section): one more
 # forwarding tier adds 73.5 µs at the median and 91 µs at p99, a request and
 # its answer: half of that each way.  (77 and 100 µs on a quiet machine
