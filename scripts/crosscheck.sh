@@ -52,13 +52,16 @@ if [ "${CROSSCHECK_KEEP:-0}" = 1 ]; then echo "crosscheck: runs in $tmp" >&2; el
 
 if [ ${#compilers[@]} = 2 ]; then
 	# Determinism across compilers: same scenario and seed, every file equal.
+	# The headline scenarios, and three of the gallery for the remedies'
+	# arithmetic (throttle ratios, CoDel, Zipf keys, the cache, hedges).
 	status=0
-	for s in incident single-deadline; do
+	for s in incident single-deadline remedies/everything remedies/cache remedies/hedging; do
+		d=$tmp/${s//\//-}
 		for i in 0 1; do
-			"${compilers[$i]}/virtual" --scenario "$root/scenarios/$s.json" --out "$tmp/$s-$i" --quiet
+			"${compilers[$i]}/virtual" --scenario "$root/scenarios/$s.json" --out "$d-$i" --quiet
 		done
 		for f in requests.csv spans.csv stats.csv summary.csv timeseries.csv; do
-			if cmp -s "$tmp/$s-0/$f" "$tmp/$s-1/$f"; then
+			if cmp -s "$d-0/$f" "$d-1/$f"; then
 				echo "ok: $s/$f: identical from ${compilers[0]} and ${compilers[1]}"
 			else
 				echo "FAIL: $s/$f differs between ${compilers[0]} and ${compilers[1]}"
