@@ -63,8 +63,9 @@ static double invert(struct schedule *s, double target)
 				x = 0;
 			else if (slope == 0)
 				x = r0 > 0 ? need / r0 : INFINITY;
-			else /* slope/2 x^2 + r0 x = need */
-				x = (-r0 + sqrt(r0 * r0 + 2 * slope * need)) / slope;
+			else /* slope/2 x^2 + r0 x = need; the discriminant is at least
+			      * r1^2 >= 0, but a ramp down to 0 can round it below */
+				x = (-r0 + sqrt(fmax(r0 * r0 + 2 * slope * need, 0))) / slope;
 			return a + x;
 		}
 		if (!isfinite(len))

@@ -215,6 +215,30 @@ Test(schedule, phases_step_and_ramp_the_constant_rate)
 	cr_assert_float_eq(schedule_rate_at(&load, 2500), 30, 1e-9);
 }
 
+Test(schedule, a_ramp_down_to_zero_does_not_end_the_schedule)
+{
+	/* 22/s for 1 s, a ramp to 0 over 1 s, nothing, then 50/s from 3 s.  The
+	 * 34th arrival falls exactly at the ramp's end, where the quadratic's
+	 * discriminant is 0 and rounds to -5e-20: its square root must not be
+	 * NaN, which would end the schedule before the last phase. */
+	struct load_phase phases[] = {{1000, 0, 1000}, {3000, 50, 0}};
+	struct load_cfg load = load_of(ARRIVAL_CONSTANT, 22, 4000);
+	struct schedule s;
+	double t[200];
+	size_t n, per[4] = {0};
+
+	load.phases = phases;
+	load.nphases = 2;
+	schedule_init(&s, &load, 1);
+	n = drain_all(&s, t, 200);
+	for (size_t i = 0; i < n; i++)
+		per[(size_t)(t[i] / 1000)]++;
+	cr_assert_eq(per[0], 22);
+	cr_assert_eq(per[1], 11, "the ramp's mean rate is 11/s");
+	cr_assert_float_eq(t[33], 2000, 1e-6, "the 34th at the ramp's end");
+	cr_assert_gt(per[3], 45, "the last phase still arrives (%zu)", per[3]);
+}
+
 Test(schedule, phases_poisson_follow_the_rate)
 {
 	/* 100/s, then 0 from 10 s: nothing after, about 1000 before */
