@@ -61,6 +61,8 @@ struct tier_req {
 	int status;
 	enum outcome outcome;
 	double backoff_prev_ms;
+	bool retry_held; /* a retry approved and waiting out its backoff: it counts
+			  * in retries_in_flight from approval on, as in Envoy */
 	struct tq_node deadline;
 	struct tq_node delay;	/* an injected latency before the first attempt */
 	struct tq_node backoff; /* the wait before the next attempt */
@@ -357,6 +359,16 @@ static void abandon(struct tier_attempt *a, double now, enum outcome outcome)
 	end_attempt(a, now, 0, outcome);
 }
 
+/* The approved retry's place in retries_in_flight: its attempt takes it
+ * over when it is sent, or nobody does when it never is. */
+static void release_retry(struct tier_req *r)
+{
+	if (r->retry_held) {
+		r->retry_held = false;
+		r->c->retries_in_flight--;
+	}
+}
+
 /* Abandon the downstream work: every attempt in flight (cancelled) and any
  * wait for the next one. */
 static void cancel_work(struct tier_req *r, double now)
@@ -368,6 +380,7 @@ static void cancel_work(struct tier_req *r, double now)
 		abandon(a, now, OUT_CANCELLED);
 	timerq_cancel(c->tq, &r->delay);
 	timerq_cancel(c->tq, &r->backoff);
+	release_retry(r);
 	timerq_cancel(c->tq, &r->hedge);
 }
 
@@ -381,7 +394,9 @@ static void drop_other_copies(struct tier_req *r, double now)
 	timerq_cancel(r->c->tq, &r->hedge);
 }
 
-/* What an attempt that went and ended tells the breaker and the throttle. */
+/* What an attempt that went and ended tells the breaker and the throttle.
+ * The throttle counts only the failures its policy would retry (retry_on,
+ * or hedging's non_fatal), as gRPC counts only retryable status codes. */
 static void learn(struct tier_attempt *a, double now, enum retry_class cls, bool ok)
 {
 	struct tier_core *c = a->r->c;
@@ -390,7 +405,10 @@ static void learn(struct tier_attempt *a, double now, enum retry_class cls, bool
 	if (c->cfg->circuit_breaker.enabled)
 		breaker_record(&c->breaker, now, failed, a->probe);
 	if (c->cfg->retry_throttle.enabled) {
-		if (failed)
+		struct retry_policy non_fatal = {.retry_on = c->cfg->hedge.non_fatal};
+		const struct retry_policy *policy = hedging(a->r) ? &non_fatal : &c->cfg->retry;
+
+		if (failed && retry_allowed(policy, cls))
 			retry_throttle_failure(&c->throttle);
 		else if (ok)
 			retry_throttle_success(&c->throttle);
@@ -426,11 +444,17 @@ static bool start_attempt(struct tier_req *r, double now)
 	const struct tier_cfg *cfg = c->cfg;
 	struct tier_attempt *a;
 	bool has_budget = false, probe = false;
+	/* A hedged copy that cannot go while others are in flight is simply not
+	 * sent: only a copy's own answer ends a hedged request (gRPC). */
+	bool others = hedging(r) && r->attempts_in_flight > 0;
 	double budget = 0, timeout;
 
+	release_retry(r); /* the attempt below takes its place, if it goes */
 	if (cfg->propagate_deadline && has_deadline(r)) {
 		budget = deadline_send_budget_ms(r->deadline_ms, now, c->sc->deadline.margin_ms);
 		if (budget <= 0) {
+			if (others)
+				return req_maybe_done(r);
 			/* Nothing useful can be done downstream in what is left. */
 			answer_simple(r, now, 504, expired_outcome(r), TR_NO_BUDGET, r->attempts_started + 1);
 			return req_maybe_done(r);
@@ -439,6 +463,8 @@ static bool start_attempt(struct tier_req *r, double now)
 	}
 	timeout = attempt_timeout_ms(r, now);
 	if (bounds_attempts(r) && timeout <= 0) {
+		if (others)
+			return req_maybe_done(r);
 		answer_simple(r, now, 504, expired_outcome(r), TR_DEADLINE_BEFORE_ATTEMPT, r->attempts_started + 1);
 		return req_maybe_done(r);
 	}
@@ -464,6 +490,8 @@ static bool start_attempt(struct tier_req *r, double now)
 		 * retry_on (and hedging's non_fatal) takes for a 5xx. */
 		struct attempt_result res = {.end = ATTEMPT_ANSWERED, .status = 503};
 		end_attempt(a, now, 503, OUT_BREAKER_OPEN);
+		if (others)
+			return req_maybe_done(r);
 		return after_failure(r, now, RETRY_CLASS_5XX, OUT_BREAKER_OPEN, &res);
 	}
 	a->probe = probe;
@@ -534,8 +562,14 @@ static bool hedge_after_failure(struct tier_req *r, double now, enum retry_class
 {
 	const struct hedge_cfg *h = &r->c->cfg->hedge;
 	struct retry_policy non_fatal = {.retry_on = h->non_fatal};
+	bool over = r->c->stopping || (cancels(r) && r->caller != CALLER_WAITING);
 
-	if (!retry_allowed(&non_fatal, cls) || r->c->stopping || (cancels(r) && r->caller != CALLER_WAITING)) {
+	/* A copy's own time limit is not a status from upstream: while other
+	 * copies are in flight it ends that copy only (gRPC's hedging has no
+	 * limit per copy, only the call's deadline). */
+	if (!over && cls == RETRY_CLASS_TIMEOUT && !retry_allowed(&non_fatal, cls) && r->attempts_in_flight > 0)
+		return req_maybe_done(r);
+	if (!retry_allowed(&non_fatal, cls) || over) {
 		give_up(r, now, outcome, res);
 		drop_other_copies(r, now);
 		return req_maybe_done(r);
@@ -572,6 +606,8 @@ static bool after_failure(struct tier_req *r, double now, enum retry_class cls, 
 	if ((bounds_attempts(r) && now + wait_ms >= r->deadline_ms) || !another_allowed(r, now, false))
 		goto give_up;
 	timerq_arm(c->tq, &r->backoff, now + wait_ms);
+	r->retry_held = true;
+	c->retries_in_flight++;
 	regauge(r);
 	return false;
 

@@ -193,8 +193,9 @@ static const struct schema_key keys[] = {
 	{"tiers.*.retry_concurrency.min_retries", SCHEMA_INTEGER, ANY_COUNT, .def = "3",
 	 FIELD(struct retry_concurrency_cfg, min_retries), .doc = "Envoy's min_retry_concurrency."},
 	{"tiers.*.retry_throttle", SCHEMA_OBJECT, FIELD(struct tier_cfg, retry_throttle),
-	 .doc = "Retry throttling (gRPC's retryThrottling): tokens start at `max_tokens`; a failed attempt costs "
-		"1, a success adds `token_ratio`; retries and hedges go only while tokens > `max_tokens` / 2."},
+	 .doc = "Retry throttling (gRPC's retryThrottling): tokens start at `max_tokens`; a failed attempt the "
+		"tier would retry costs 1, a success adds `token_ratio`; retries and hedges go only while tokens > "
+		"`max_tokens` / 2."},
 	{"tiers.*.retry_throttle.enabled", SCHEMA_BOOL, .def = "false", FIELD(struct retry_throttle_cfg, enabled),
 	 .doc = "Use it."},
 	{"tiers.*.retry_throttle.max_tokens", SCHEMA_NUMBER, .min = 0, .max = 1000, .def = "10",

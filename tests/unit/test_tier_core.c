@@ -357,6 +357,57 @@ Test(tier_core, grpc_throttling_stops_retries_once_tokens_run_low)
 	teardown();
 }
 
+Test(tier_core, a_concurrency_budget_counts_a_retry_from_its_approval)
+{
+	/* Envoy counts a retry from the moment it is allowed, backoff included:
+	 * three attempts failing at one instant get one retry, not three. */
+	const char *sets[] = {"tiers.svc_b.retry_concurrency={\"enabled\": true, \"percent\": 0, \"min_retries\": 1}",
+			      "tiers.svc_b.backoff={\"base\": \"10ms\", \"cap\": \"10ms\", \"jitter\": \"none\"}",
+			      NULL};
+	setup(sets);
+	arrive(-1);
+	arrive(-1);
+	arrive(-1);
+	F.now = 5;
+	answer(0, 500);
+	answer(1, 500);
+	answer(2, 500);
+	cr_assert_eq(tier_core_counters(F.core)->retries_denied, 2, "one retry waits out its backoff: the others are denied");
+	advance(15);
+	cr_assert_eq(F.sends, 4, "the one retry goes");
+	F.now = 20;
+	answer(3, 200);
+	arrive(-1);
+	F.now = 21;
+	answer(4, 500);
+	advance(31);
+	cr_assert_eq(F.sends, 6, "the retry ended: its place is free again");
+	teardown();
+}
+
+Test(tier_core, grpc_throttling_counts_only_failures_it_would_retry)
+{
+	/* gRPC takes a token only for a retryable status: timeouts that
+	 * retry_on does not retry leave the tokens alone. */
+	const char *sets[] = {"tiers.svc_b.retry_throttle={\"enabled\": true, \"max_tokens\": 4, \"token_ratio\": 1.6}",
+			      "tiers.svc_b.retry_on=[\"5xx\"]", "tiers.svc_b.attempt_timeout=\"100ms\"",
+			      "tiers.svc_b.backoff={\"base\": \"10ms\", \"cap\": \"10ms\", \"jitter\": \"none\"}",
+			      NULL};
+	setup(sets);
+	arrive(-1);
+	arrive(-1);
+	advance(100);
+	cr_assert_eq(F.replies, 2, "both timed out, not retried");
+	cr_assert_eq(F.sends, 2);
+	arrive(-1);
+	F.now = 110;
+	answer(2, 503); /* 4 -> 3 tokens: still above half */
+	advance(120);
+	cr_assert_eq(F.sends, 4, "the 503 is retried");
+	cr_assert_eq(tier_core_counters(F.core)->retries_denied, 0);
+	teardown();
+}
+
 Test(tier_core, an_open_breaker_fails_attempts_at_once_and_counts_its_time)
 {
 	const char *sets[] = {"tiers.svc_b.circuit_breaker={\"enabled\": true, \"min_requests\": 2, \"open_for\": \"1s\"}",
@@ -423,6 +474,49 @@ Test(tier_core, hedging_a_fatal_failure_ends_a_non_fatal_one_sends_the_next)
 	answer(1, 404);
 	cr_assert_eq(F.last_status, 404, "a fatal status ends it");
 	cr_assert_eq(F.sends, 2);
+	teardown();
+}
+
+Test(tier_core, hedging_a_copy_timing_out_leaves_the_others_running)
+{
+	/* gRPC's hedging has no limit per copy: a copy's own timeout ends that
+	 * copy, and the request waits for the one still in flight. */
+	const char *sets[] = {"tiers.svc_b.hedge={\"enabled\": true, \"delay\": \"50ms\", \"max_attempts\": 2}",
+			      "tiers.svc_b.retries=0", "tiers.svc_b.attempt_timeout=\"100ms\"", NULL};
+	setup(sets);
+	arrive(-1);
+	advance(50);
+	cr_assert_eq(F.sends, 2);
+	advance(100);
+	cr_assert_eq(F.replies, 0, "the first copy timed out; the second goes on");
+	cr_assert_eq(F.aborts, 1, "only the copy that timed out is aborted");
+	F.now = 120;
+	answer(1, 200);
+	cr_assert_eq(F.last_status, 200);
+	advance(150);
+	cr_assert_eq(F.replies, 1);
+	teardown();
+}
+
+Test(tier_core, hedging_a_copy_the_breaker_refuses_does_not_end_the_request)
+{
+	const char *sets[] = {"tiers.svc_b.hedge={\"enabled\": true, \"delay\": \"50ms\", \"max_attempts\": 2}",
+			      "tiers.svc_b.circuit_breaker={\"enabled\": true, \"min_requests\": 2, \"open_for\": \"1s\"}",
+			      "tiers.svc_b.retries=0", NULL};
+	setup(sets);
+	arrive(-1); /* its first copy: attempts[0] */
+	arrive(-1);
+	arrive(-1);
+	F.now = 10;
+	answer(1, 500);
+	answer(2, 500); /* 2 of 2 failed: the breaker opens */
+	advance(50);
+	cr_assert_eq(F.sends, 3, "the second copy is refused, not sent");
+	cr_assert_eq(F.replies, 2, "and the request still waits for its first copy");
+	F.now = 60;
+	answer(0, 200);
+	cr_assert_eq(F.replies, 3);
+	cr_assert_eq(F.last_status, 200);
 	teardown();
 }
 
