@@ -122,7 +122,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory lint unit integration
 
 # Every shell script, sourced files followed (-x); a second or two.
-SCRIPTS := $(wildcard scripts/*.sh bench/*.sh tests/integration/*.sh) .ci/run
+SCRIPTS := $(wildcard scripts/*.sh bench/*.sh tests/integration/*.sh) .ci/run cascade/cascade
 lint:
 	@echo "  LINT    $(SCRIPTS)"
 	$(Q)shellcheck -x $(SCRIPTS)

@@ -39,6 +39,9 @@ EOF
 die() { echo "boundary: $*" >&2; exit 2; }
 
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+# Results go under the checkout; an installed copy (make install) writes them
+# under the working folder instead of its own install tree.
+if [ -f "$root/Makefile" ]; then results=$root/results; else results=$PWD/results; fi
 bin=${CASCADE_BIN:-$root/build/bin}
 export CASCADE_BIN=$bin
 
@@ -149,7 +152,7 @@ awk "BEGIN { m[\"x\"] = \"\"; if ($cond) x = 1; exit 0 }" </dev/null 2>/dev/null
 
 # ---- the output folder -----------------------------------------------------------
 name=$(basename "$file" .json)
-[ -n "$out" ] || out=$root/results/boundary-$name-$(date +%Y%m%d-%H%M%S)
+[ -n "$out" ] || out=$results/boundary-$name-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 if [ -e "$out/boundary.csv" ] || [ -d "$out/probes" ]; then

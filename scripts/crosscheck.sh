@@ -19,9 +19,12 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# crosscheck.md goes in the checkout; an installed copy (make install) writes
+# it in the working folder instead of its own install tree.
+if [ -f "$root/Makefile" ]; then report_dir=$root; else report_dir=$PWD; fi
 bin=${CASCADE_BIN:-$root/build/bin}
 export CASCADE_BIN=$bin
-seeds=5 scale=0.1 quick=0 out=$root/crosscheck.md tries=3 compilers=()
+seeds=5 scale=0.1 quick=0 out=$report_dir/crosscheck.md tries=3 compilers=()
 # make bench's loopback hop (bench/results.md, latency section): one more
 # forwarding tier adds 73.5 µs at the median and 91 µs at p99, a request and
 # its answer: half of that each way.  (77 and 100 µs on a quiet machine
@@ -42,6 +45,7 @@ while [ $# -gt 0 ]; do
 	*) echo "crosscheck: unknown option '$1'" >&2; exit 2 ;;
 	esac
 done
+[[ $seeds =~ ^[1-9][0-9]*$ ]] || { echo "crosscheck: --seeds $seeds: expected a whole number >= 1" >&2; exit 2; }
 for b in gateway virtual report; do
 	[ -x "$bin/$b" ] || { echo "crosscheck: $bin/$b missing (make)" >&2; exit 2; }
 done
@@ -103,7 +107,8 @@ started=$(date +%s)
 for spec in "${scenarios[@]}"; do
 	IFS='|' read -r name file n sets <<<"$spec"
 	setargs=()
-	for s in $sets; do setargs+=(--set "$s"); done
+	read -ra set_list <<<"$sets" # split on spaces, no glob (a value may hold [ ])
+	for s in ${set_list[@]+"${set_list[@]}"}; do setargs+=(--set "$s"); done
 	: >"$tmp/$name.real" ; : >"$tmp/$name.virtual"
 	for ((seed = 1; seed <= n; seed++)); do
 		for ((try = 1; ; try++)); do

@@ -15,9 +15,12 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# Results go under the checkout; an installed copy (make install) writes them
+# under the working folder instead of its own install tree.
+if [ -f "$root/Makefile" ]; then results=$root/results; else results=$PWD/results; fi
 bin=${CASCADE_BIN:-$root/build/bin}
 export CASCADE_BIN=$bin
-engine=virtual seeds="" out=$root/results/gallery
+engine=virtual seeds="" out=$results/gallery
 common=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -32,6 +35,7 @@ while [ $# -gt 0 ]; do
 done
 case "$engine" in virtual | real) ;; *) echo "gallery: --engine $engine: expected virtual or real" >&2; exit 2 ;; esac
 [ -n "$seeds" ] || { [ "$engine" = real ] && seeds=1 || seeds=5; }
+[[ $seeds =~ ^[1-9][0-9]*$ ]] || { echo "gallery: --seeds $seeds: expected a whole number >= 1" >&2; exit 2; }
 for b in virtual report gateway; do
 	[ -x "$bin/$b" ] || { echo "gallery: $bin/$b missing (make)" >&2; exit 2; }
 done

@@ -25,6 +25,10 @@ case ${1:-} in
 	      parallel rsync openssh-client openssh-server)
 	[ "${CASCADE_WITH_BROWSER:-1}" = 1 ] && pkgs+=(chromium)
 	;;
+-h | --help)
+	echo "usage: scripts/install-deps.sh [--bench | --check]"
+	exit 0
+	;;
 *)
 	echo "usage: scripts/install-deps.sh [--bench | --check]" >&2
 	exit 2
@@ -49,16 +53,29 @@ fi
 echo "installing: ${missing[*]}"
 sudo=()
 [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-export DEBIAN_FRONTEND=noninteractive
-# Installing openssh-server must not start a daemon on port 22: while it
-# installs, Debian's policy-rc.d says no service may start (exit 101).  A
+# Servers installed only for the bench (nginx, run on its own ports by
+# bench.sh) and for the ssh test (openssh-server: the test starts its own
+# sshd on 127.0.0.1) must not listen on the machine's ports 80 and 22: while
+# they install, Debian's policy-rc.d says no service may start (exit 101),
+# and afterwards the services this run installed are disabled at boot.  A
 # policy already in place is left as it is; ours goes once the install ends.
 policy=/usr/sbin/policy-rc.d
-if [[ " ${missing[*]} " == *" openssh-server "* ]] && [ ! -e "$policy" ]; then
+units=()
+for p in "${missing[@]}"; do
+	case $p in
+	nginx) units+=(nginx.service) ;;
+	openssh-server) units+=(ssh.service) ;;
+	esac
+done
+if [ ${#units[@]} -gt 0 ] && [ ! -e "$policy" ]; then
+	trap '"${sudo[@]}" rm -f "$policy"' EXIT
 	printf '#!/bin/sh\n# cascade install-deps: no service starts while packages install\nexit 101\n' |
 		"${sudo[@]}" tee "$policy" >/dev/null
 	"${sudo[@]}" chmod 755 "$policy"
-	trap '"${sudo[@]}" rm -f "$policy"' EXIT
 fi
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# sudo resets the environment: apt-get gets DEBIAN_FRONTEND through env.
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#units[@]} -gt 0 ] && command -v systemctl >/dev/null; then
+	"${sudo[@]}" systemctl disable --quiet "${units[@]}" 2>/dev/null || true
+fi

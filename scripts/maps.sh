@@ -16,9 +16,12 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# Results go under the checkout; an installed copy (make install) writes them
+# under the working folder instead of its own install tree.
+if [ -f "$root/Makefile" ]; then results=$root/results; else results=$PWD/results; fi
 bin=${CASCADE_BIN:-$root/build/bin}
 export CASCADE_BIN=$bin
-out=$root/results/maps seeds=1
+out=$results/maps seeds=1
 pass=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -29,6 +32,8 @@ while [ $# -gt 0 ]; do
 	*) echo "maps: unknown option '$1'" >&2; exit 2 ;;
 	esac
 done
+[[ $seeds =~ ^[1-9][0-9]*$ ]] || { echo "maps: --seeds $seeds: expected a whole number >= 1" >&2; exit 2; }
+command -v gnuplot >/dev/null || { echo "maps: gnuplot is not installed (scripts/install-deps.sh)" >&2; exit 2; }
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 sweep=("$root/scripts/sweep.sh")

@@ -36,6 +36,9 @@ EOF
 }
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# Results go under the checkout; an installed copy (make install) writes them
+# under the working folder instead of its own install tree.
+if [ -f "$root/Makefile" ]; then results=$root/results; else results=$PWD/results; fi
 bin=${CASCADE_BIN:-$root/build/bin}
 scenario="" out="" force=0 live=0 quiet=0 engine=real
 common=()
@@ -83,9 +86,14 @@ if [ -x "$bin/lint" ]; then
 	[ -z "$findings" ] || [ "$quiet" = 1 ] || printf '%s\n' "$findings" >&2
 fi
 
-[ -n "$out" ] || out="$root/results/$name-$(date +%Y%m%d-%H%M%S)"
+[ -n "$out" ] || out="$results/$name-$(date +%Y%m%d-%H%M%S)"
 if [ -d "$out" ] && [ -n "$(ls -A "$out")" ]; then
 	if [ "$force" = 1 ]; then
+		# Only over a run folder: -o . --force must not empty the working one.
+		if [ ! -e "$out/run.log" ] && [ ! -e "$out/scenario.json" ] && [ ! -d "$out/tiers" ]; then
+			echo "run_scenario: $out is not a run folder (no run.log, scenario.json or tiers/): not emptying it" >&2
+			exit 2
+		fi
 		rm -rf "${out:?}"/*
 	else
 		echo "run_scenario: $out exists and is not empty (use --force to reuse it)" >&2
@@ -120,6 +128,10 @@ cleanup() {
 	for i in "${!pids[@]}"; do [ -z "${pids[$i]}" ] || wait "${pids[$i]}" 2>/dev/null || true; done
 	rm -f "$out"/tiers/*.pid
 	pids=()
+	if [ -n "${live_pid:-}" ]; then
+		kill -TERM "$live_pid" 2>/dev/null || true
+		wait "$live_pid" 2>/dev/null || true
+	fi
 }
 trap cleanup EXIT
 trap 'echo "run_scenario: interrupted" >&2; exit 130' INT TERM
@@ -185,7 +197,7 @@ reaped() { # reaped INDEX STATUS during_the_run|at_the_stop
 	pids[$1]=""
 	[ "$3" = during_the_run ] || [ "$2" != 0 ] || return 0
 	failed=1
-	pending+=("$1 $2 ${EPOCHREALTIME/./} $3")
+	pending+=("$1 $2 ${EPOCHREALTIME/[.,]/} $3")
 }
 describe_failures() {
 	local p i rc at kind how times
@@ -236,6 +248,7 @@ done
 if [ -n "$live_pid" ]; then
 	kill "$live_pid" 2>/dev/null || true
 	wait "$live_pid" 2>/dev/null || true
+	live_pid="" # reaped: cleanup must not signal a PID that may be reused
 fi
 
 # Drain: work for callers that are gone may still run (that is the waste being
@@ -249,7 +262,7 @@ if [ "$failed" = 0 ]; then
 		function ms_of(s,  n, u) { n = s + 0; u = s; sub(/^[0-9.]+/, "", u)
 			return u == "h" ? n * 3600000 : u == "m" ? n * 60000 : u == "s" ? n * 1000 : u == "ms" ? n : u == "us" ? n / 1000 : n / 1e6 }
 		BEGIN { printf "%.0f", ms_of(ms) * (scale == "" ? 1 : scale) * 1000 }')
-	deadline=$(( ${EPOCHREALTIME/./} + drain_real_us ))
+	deadline=$(( ${EPOCHREALTIME/[.,]/} + drain_real_us ))
 	# One curl for the four tiers' /metrics each time, not one each: on two
 	# cores a curl and an awk cost about 8 ms of CPU, and four of each every
 	# 50 ms took two thirds of a core from the run's own drain.
@@ -258,7 +271,7 @@ if [ "$failed" = 0 ]; then
 		p=port_${names[$i]}
 		urls+=("http://127.0.0.1:${!p}/metrics")
 	done
-	while [ "${EPOCHREALTIME/./}" -le "$deadline" ] && [ "$failed" = 0 ]; do
+	while [ "${EPOCHREALTIME/[.,]/}" -le "$deadline" ] && [ "$failed" = 0 ]; do
 		for i in 0 1 2 3; do
 			if ! kill -0 "${pids[$i]}" 2>/dev/null; then
 				set +e

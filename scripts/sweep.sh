@@ -48,6 +48,9 @@ EOF
 die() { echo "sweep: $*" >&2; exit 2; }
 
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+# Results go under the checkout; an installed copy (make install) writes them
+# under the working folder instead of its own install tree.
+if [ -f "$root/Makefile" ]; then results=$root/results; else results=$PWD/results; fi
 self=$root/scripts/sweep.sh
 bin=${CASCADE_BIN:-$root/build/bin}
 export CASCADE_BIN=$bin
@@ -144,11 +147,14 @@ command -v parallel >/dev/null || die "GNU parallel is not installed (scripts/in
 file=$(readlink -f "$file")
 
 # Interrupted: parallel, told to stop, ends the runs under way; their
-# summaries are not written, so --resume runs them again.
+# summaries are not written, so --resume runs them again.  INT, not TERM:
+# parallel ignores TERM until its jobs have started (which with --hosts
+# includes asking each host for its cores), and on TERM it would let the
+# runs under way finish.
 par_pid=""
 on_signal() {
 	if [ -n "$par_pid" ]; then
-		kill -TERM "$par_pid" 2>/dev/null || true
+		kill -INT "$par_pid" 2>/dev/null || true
 		wait "$par_pid" 2>/dev/null || true
 		echo >&2
 		echo "sweep: interrupted; go on with: $again --resume -o $(printf "%q" "$out")" >&2
@@ -281,7 +287,7 @@ cp "$file" "$stage/scenario.json"
 
 # ---- the output folder -------------------------------------------------------
 name=$(basename "$file" .json)
-[ -n "$out" ] || out=$root/results/sweep-$name-$(date +%Y%m%d-%H%M%S)
+[ -n "$out" ] || out=$results/sweep-$name-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 if [ -d "$out/job" ]; then
@@ -297,13 +303,22 @@ if [ -d "$out/job" ]; then
 		read -r was _ <"$out/job/mode"
 		[ "$was" = "$engine" ] || die "$out holds a sweep of the $was engine; --force starts over, or give another -o"
 	fi
-elif [ -n "$(ls -A "$out")" ] && [ $force = 0 ]; then
+elif [ $force = 0 ] && [ -n "$(find "$out" -mindepth 1 -maxdepth 1 ! -name job.tmp -print -quit)" ]; then
 	die "$out exists and is not empty (and holds no sweep)"
 fi
-mkdir -p "$out/job" "$out/points"
-cp "$stage"/{scenario.json,points.tsv,grid.tsv,dims.tsv,mode} "$out/job/"
-printf '%s\n' "$cmdline" >"$out/job/command"
-printf '%s\n' "${title:-$name}" >"$out/job/title"
+# A new job/ is written aside and renamed into place, so that an interrupt
+# here cannot leave a job/ that --resume would take for another sweep's.
+mkdir -p "$out/points"
+jobdir=$out/job
+if [ ! -d "$jobdir" ]; then
+	jobdir=$out/job.tmp
+	rm -rf "$jobdir"
+	mkdir "$jobdir"
+fi
+cp "$stage"/{scenario.json,points.tsv,grid.tsv,dims.tsv,mode} "$jobdir/"
+printf '%s\n' "$cmdline" >"$jobdir/command"
+printf '%s\n' "${title:-$name}" >"$jobdir/title"
+[ "$jobdir" = "$out/job" ] || mv "$jobdir" "$out/job"
 
 # ---- the runs still to do ----------------------------------------------------
 todo=$stage/todo

@@ -352,6 +352,7 @@ sp_table() {
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	set -euo pipefail
+	case "${1:-}" in -h | --help) echo "usage: scripts/sweep_plots.sh SWEEP_DIR [TITLE]"; exit 0 ;; esac
 	if [ $# -lt 1 ] || [ ! -d "$1/job" ]; then
 		echo "usage: scripts/sweep_plots.sh SWEEP_DIR [TITLE]" >&2
 		exit 2
