@@ -318,7 +318,8 @@ flight; dbsim answers each after N / BENCH_INFLIGHT_RATE seconds, so every
 step runs at the same rate. "complete": the answer comes in time (the
 connection is reused); "timeout": svc_b's attempt times out at half the
 service time and closes its connection. CPU: time on a CPU
-(/proc/PID/schedstat) over the measured attempts.
+(/proc/PID/schedstat) over the measured attempts; the median of
+BENCH_INFLIGHT_RUNS rounds over the steps in turn.
 
 | attempts | in flight | svc_b CPU µs per attempt | dbsim CPU µs per attempt |
 |---|---|---|---|

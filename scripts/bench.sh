@@ -48,6 +48,7 @@ sections=${BENCH_SECTIONS:-"throughput latency timer scale inflight compress vir
 inflight_steps=${BENCH_INFLIGHT:-"100 1000 5000"}
 inflight_attempts=${BENCH_INFLIGHT_ATTEMPTS:-15000}
 inflight_rate=${BENCH_INFLIGHT_RATE:-3000}
+inflight_runs=${BENCH_INFLIGHT_RUNS:-3}
 virtual_runs=${BENCH_VIRTUAL_RUNS:-5}
 simpy=${BENCH_SIMPY:-/usr/bin/python3}
 nginx=${BENCH_NGINX:-$(command -v nginx || true)}
@@ -91,7 +92,7 @@ started=$(date +%s)
 	echo "compiler: $(${CC:-cc} --version 2>/dev/null | head -n1)"
 	echo "cascade: $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
 	echo "sections: $sections"
-	echo "knobs: BENCH_REQUESTS=$requests BENCH_RUNS=$runs BENCH_CONNS=\"$conns_list\" BENCH_SEQ_REQUESTS=$seq_requests BENCH_HOLD=\"$hold_steps\" BENCH_HOLD_RUNS=$hold_runs BENCH_TIMER_RUNS=$timer_runs BENCH_TIMER_REQUESTS=$timer_requests BENCH_SCALES=\"$scales\" BENCH_SCALE_MAX=$scale_max BENCH_SEEDS=\"$seeds\" BENCH_SEED_RUNS=$seed_runs BENCH_STRESS=$stress BENCH_STRESS_SCALE=$stress_scale BENCH_INFLIGHT=\"$inflight_steps\" BENCH_INFLIGHT_ATTEMPTS=$inflight_attempts BENCH_INFLIGHT_RATE=$inflight_rate"
+	echo "knobs: BENCH_REQUESTS=$requests BENCH_RUNS=$runs BENCH_CONNS=\"$conns_list\" BENCH_SEQ_REQUESTS=$seq_requests BENCH_HOLD=\"$hold_steps\" BENCH_HOLD_RUNS=$hold_runs BENCH_TIMER_RUNS=$timer_runs BENCH_TIMER_REQUESTS=$timer_requests BENCH_SCALES=\"$scales\" BENCH_SCALE_MAX=$scale_max BENCH_SEEDS=\"$seeds\" BENCH_SEED_RUNS=$seed_runs BENCH_STRESS=$stress BENCH_STRESS_SCALE=$stress_scale BENCH_INFLIGHT=\"$inflight_steps\" BENCH_INFLIGHT_ATTEMPTS=$inflight_attempts BENCH_INFLIGHT_RATE=$inflight_rate BENCH_INFLIGHT_RUNS=$inflight_runs"
 } >"$out/machine.txt"
 
 # ---- processes: every PID this script starts, ended by PID on exit ----
@@ -579,18 +580,19 @@ fi
 # half the service time (one attempt, no retries: a 504), closing its
 # connection, and dbsim finishes the query for nobody.  CPU = svc_b's (and
 # dbsim's) time on a CPU (/proc/PID/schedstat) over the measured attempts,
-# after a warm-up round of N.
+# after a warm-up round of N; BENCH_INFLIGHT_RUNS rounds over the steps in
+# turn, the median of each step's runs.
 if want inflight; then
 	section "inflight: CPU per attempt through svc_b with $inflight_steps attempts in flight"
 	cmd "{dbsim,svc_b} ... --set 'tiers.dbsim.service_time={\"dist\":\"fixed\",\"value\":\"<N/$inflight_rate s>\"}' --set tiers.dbsim.workers=100000 --set tiers.dbsim.statement_timeout=none --set tiers.svc_b.timeout=none [timeout: --set tiers.svc_b.attempt_timeout=<half that> --set tiers.svc_b.retries=0]"
-	cmd "hammer -c N -n N (warm-up) then hammer -c N -n $inflight_attempts 127.0.0.1:<svc_b port>   # N in $inflight_steps"
+	cmd "hammer -c N -n N (warm-up) then hammer -c N -n $inflight_attempts 127.0.0.1:<svc_b port>   # N in $inflight_steps, in turn; $inflight_runs rounds"
 	inf_csv="$out/inflight.csv"
-	echo "mode,inflight,attempts,seconds,cpu_us_svc_b,cpu_us_dbsim,ok,fds_svc_b" >"$inf_csv"
+	echo "mode,inflight,attempts,seconds,cpu_us_svc_b,cpu_us_dbsim,ok,fds_svc_b,run" >"$inf_csv"
 	saved_tiers=("${chain_tiers[@]}")
 	chain_tiers=(dbsim svc_b)
 	for mode in complete timeout; do
-		for n in $inflight_steps; do
-			dir="$out/inflight-$mode-$n"
+		for ((run = 1; run <= inflight_runs; run++)); do for n in $inflight_steps; do
+			dir="$out/inflight-$mode-$n-$run"
 			svc_ms=$(awk -v n="$n" -v r="$inflight_rate" 'BEGIN { printf "%.0f", n * 1000 / r }')
 			extra=()
 			[ "$mode" = timeout ] && extra=(--set "tiers.svc_b.attempt_timeout=$((svc_ms / 2))ms" --set tiers.svc_b.retries=0)
@@ -606,19 +608,19 @@ if want inflight; then
 			b1=$(cpu_ns "$pb") d1=$(cpu_ns "$pd")
 			fds=$(find "/proc/$pb/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
 			done_n=$(field requests <<<"$line")
-			echo "$mode,$n,$done_n,$(field seconds <<<"$line"),$(awk -v a="$b0" -v b="$b1" -v n="$done_n" 'BEGIN { printf "%.2f", (b - a) / 1000 / n }'),$(awk -v a="$d0" -v b="$d1" -v n="$done_n" 'BEGIN { printf "%.2f", (b - a) / 1000 / n }'),$(field ok <<<"$line"),$fds" >>"$inf_csv"
+			echo "$mode,$n,$done_n,$(field seconds <<<"$line"),$(awk -v a="$b0" -v b="$b1" -v n="$done_n" 'BEGIN { printf "%.2f", (b - a) / 1000 / n }'),$(awk -v a="$d0" -v b="$d1" -v n="$done_n" 'BEGIN { printf "%.2f", (b - a) / 1000 / n }'),$(field ok <<<"$line"),$fds,$run" >>"$inf_csv"
 			chain_stop
-			tail -n1 "$inf_csv" | awk -F, '{ printf "  %-8s %5s in flight: %6s attempts in %6s s, CPU per attempt svc_b %7s us, dbsim %7s us\n", $1, $2, $3, $4, $5, $6 }'
-		done
-		lo=""
+			tail -n1 "$inf_csv" | awk -F, '{ printf "  %-8s %5s in flight, run %s: %6s attempts in %6s s, CPU per attempt svc_b %7s us, dbsim %7s us\n", $1, $2, $9, $3, $4, $5, $6 }'
+		done; done
+		meds=()
 		for n in $inflight_steps; do
-			v=$(col "$inf_csv" cpu_us_svc_b "\$1 == \"$mode\" && \$2 == $n")
+			v=$(col "$inf_csv" cpu_us_svc_b "\$1 == \"$mode\" && \$2 == $n" | median)
 			row inflight "$n" "svc_b-$mode" cpu_us_per_attempt "$v" us
-			row inflight "$n" "dbsim-$mode" cpu_us_per_attempt "$(col "$inf_csv" cpu_us_dbsim "\$1 == \"$mode\" && \$2 == $n")" us
-			[ -n "$lo" ] || lo=$v
+			row inflight "$n" "dbsim-$mode" cpu_us_per_attempt "$(col "$inf_csv" cpu_us_dbsim "\$1 == \"$mode\" && \$2 == $n" | median)" us
+			meds+=("$v")
 		done
-		# flatness: the largest CPU per attempt over the smallest, across the steps
-		row inflight all "svc_b-$mode" cpu_max_over_min "$(col "$inf_csv" cpu_us_svc_b "\$1 == \"$mode\"" | sort -g |
+		# flatness: the largest median CPU per attempt over the smallest, across the steps
+		row inflight all "svc_b-$mode" cpu_max_over_min "$(printf '%s\n' "${meds[@]}" | sort -g |
 			awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (lo > 0) printf "%.3f", hi / lo; else print "nan" }')" x
 	done
 	chain_tiers=("${saved_tiers[@]}")
