@@ -69,6 +69,9 @@ done
 if want throughput || want latency; then
 	[ -x "${nginx:-/nonexistent}" ] || die "nginx not found (scripts/install-deps.sh --bench installs it; or set BENCH_NGINX)"
 fi
+if want virtual; then
+	[ -x /usr/bin/time ] || die "/usr/bin/time not found (Debian's time package: scripts/install-deps.sh --bench installs it)"
+fi
 
 out="$root/results/bench/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"

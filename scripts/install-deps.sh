@@ -6,7 +6,8 @@
 #   scripts/install-deps.sh --bench   only what `make bench` needs on top (nginx,
 #                                     the chain it is compared with; stress-ng,
 #                                     the background load; python3-simpy3, the
-#                                     virtual engine's peer), so that `make test`
+#                                     virtual engine's peer; time, for its wall
+#                                     time and peak memory), so that `make test`
 #                                     never needs them
 #   scripts/install-deps.sh --check   install nothing: name the packages the
 #                                     build needs that are missing, say how to
@@ -16,7 +17,7 @@ set -euo pipefail
 
 build=(build-essential pkg-config libevent-dev libcurl4-openssl-dev libcjson-dev libcriterion-dev)
 case ${1:-} in
---bench) pkgs=(nginx jq curl iproute2 stress-ng python3-simpy3) ;;
+--bench) pkgs=(nginx jq curl iproute2 stress-ng python3-simpy3 time) ;;
 --check) pkgs=("${build[@]}") ;;
 "")
 	# parallel and rsync: cascade sweep (runs spread over cores and ssh
