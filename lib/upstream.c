@@ -100,8 +100,7 @@ struct upstream {
 	struct event_base *base;
 	struct shard **shards; /* shards[0] always exists; more are made as needed */
 	size_t nshards;
-	size_t shard_cap; /* calls per shard; 0: one shard, no cap (max_conns > 0) */
-	long max_conns;
+	long max_conns; /* a per-host cap (> 0) keeps one shard, uncapped in calls */
 	TAILQ_HEAD(, upstream_call) calls;
 	TAILQ_HEAD(, sock_state) socks;
 	size_t inflight;
@@ -560,7 +559,7 @@ size_t upstream_inflight(const struct upstream *u)
 static struct shard *shard_new(struct upstream *u)
 {
 	struct shard *sh = xcalloc(1, sizeof(*sh));
-	long cache = u->max_conns > 0 ? u->max_conns : (long)UPSTREAM_SHARD_INFLIGHT;
+	long cache = u->max_conns ? u->max_conns : (long)UPSTREAM_SHARD_INFLIGHT;
 
 	sh->u = u;
 	sh->timer = evtimer_new(u->base, on_timeout, sh);
@@ -575,7 +574,7 @@ static struct shard *shard_new(struct upstream *u)
 	/* Without an explicit cap the cache holds 4 x the handles currently
 	 * added, so pooled connections are dropped whenever a burst drains. */
 	curl_multi_setopt(sh->multi, CURLMOPT_MAXCONNECTS, cache);
-	curl_multi_setopt(sh->multi, CURLMOPT_MAX_HOST_CONNECTIONS, u->max_conns > 0 ? u->max_conns : 0L);
+	curl_multi_setopt(sh->multi, CURLMOPT_MAX_HOST_CONNECTIONS, u->max_conns);
 	u->shards = xrealloc(u->shards, (u->nshards + 1) * sizeof(*u->shards));
 	u->shards[u->nshards++] = sh;
 	return sh;
@@ -585,10 +584,10 @@ static struct shard *shard_new(struct upstream *u)
  * its pool); a new one when every shard is full. */
 static struct shard *shard_for_call(struct upstream *u)
 {
-	if (!u->shard_cap)
+	if (u->max_conns) /* a per-host cap is one handle's: it keeps the one handle */
 		return u->shards[0];
 	for (size_t i = 0; i < u->nshards; i++)
-		if (u->shards[i]->inflight < u->shard_cap)
+		if (u->shards[i]->inflight < UPSTREAM_SHARD_INFLIGHT)
 			return u->shards[i];
 	return shard_new(u);
 }
@@ -603,8 +602,6 @@ struct upstream *upstream_new(struct event_base *base, int max_conns)
 		abort();
 	u->base = base;
 	u->max_conns = max_conns > 0 ? max_conns : 0;
-	/* A per-host cap is one handle's: it keeps the one handle. */
-	u->shard_cap = max_conns > 0 ? 0 : UPSTREAM_SHARD_INFLIGHT;
 	TAILQ_INIT(&u->calls);
 	TAILQ_INIT(&u->socks);
 	shard_new(u);

@@ -191,22 +191,32 @@ Test(schedule, poisson_gaps_are_exponential)
 		  "%.4f of gaps above the mean, expected %.4f", above / n, p);
 }
 
+/* Every arrival of a constant schedule with these phases into t, and how
+ * many fell in each of the first four seconds into per. */
+static void drain_per_second(struct load_cfg *load, struct load_phase *phases, size_t nphases, double *t,
+			       size_t cap, size_t per[4])
+{
+	struct schedule s;
+	size_t n;
+
+	load->phases = phases;
+	load->nphases = nphases;
+	schedule_init(&s, load, 1);
+	n = drain_all(&s, t, cap);
+	for (size_t i = 0; i < n; i++)
+		per[(size_t)(t[i] / 1000)]++;
+}
+
 Test(schedule, phases_step_and_ramp_the_constant_rate)
 {
 	/* 10/s for 1 s, a step to 20/s at 1 s, then a ramp from 20 to 40/s over
 	 * 1 s at 2 s, 40/s after: 10 + 20 + 30 + 40 arrivals in the four seconds */
 	struct load_phase phases[] = {{1000, 20, 0}, {2000, 40, 1000}};
 	struct load_cfg load = load_of(ARRIVAL_CONSTANT, 10, 4000);
-	struct schedule s;
 	double t[200];
-	size_t n, per[4] = {0};
+	size_t per[4] = {0};
 
-	load.phases = phases;
-	load.nphases = 2;
-	schedule_init(&s, &load, 1);
-	n = drain_all(&s, t, 200);
-	for (size_t i = 0; i < n; i++)
-		per[(size_t)(t[i] / 1000)]++;
+	drain_per_second(&load, phases, 2, t, 200, per);
 	cr_assert_eq(per[0], 10);
 	cr_assert_eq(per[1], 20);
 	cr_assert_eq(per[2], 30, "the ramp's mean rate is 30/s");
@@ -223,16 +233,10 @@ Test(schedule, a_ramp_down_to_zero_does_not_end_the_schedule)
 	 * NaN, which would end the schedule before the last phase. */
 	struct load_phase phases[] = {{1000, 0, 1000}, {3000, 50, 0}};
 	struct load_cfg load = load_of(ARRIVAL_CONSTANT, 22, 4000);
-	struct schedule s;
 	double t[200];
-	size_t n, per[4] = {0};
+	size_t per[4] = {0};
 
-	load.phases = phases;
-	load.nphases = 2;
-	schedule_init(&s, &load, 1);
-	n = drain_all(&s, t, 200);
-	for (size_t i = 0; i < n; i++)
-		per[(size_t)(t[i] / 1000)]++;
+	drain_per_second(&load, phases, 2, t, 200, per);
 	cr_assert_eq(per[0], 22);
 	cr_assert_eq(per[1], 11, "the ramp's mean rate is 11/s");
 	cr_assert_float_eq(t[33], 2000, 1e-6, "the 34th at the ramp's end");
